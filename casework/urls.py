@@ -1,0 +1,10 @@
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter()
+router.register("organisations", api.OrganisationViewSet, basename="organisation")
+router.register("workers", api.WorkerViewSet, basename="worker")
+router.register("cases", api.CaseViewSet, basename="case")
+
+urlpatterns = router.urls
