@@ -1,0 +1,35 @@
+import pytest
+from django.db import connection
+
+from casework import legal_calendar
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    # The holiday cache is per process; a test that edits CalendarDay must not leak into the next.
+    legal_calendar.clear_cache()
+    yield
+    legal_calendar.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need row locks and triggers; on the SQLite fallback they are skipped
+    with that reason (CI runs them on PostgreSQL)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
