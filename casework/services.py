@@ -252,6 +252,37 @@ def _editable(case: Case, actor) -> None:
         raise ValidationError({"case": ["案件受理后当事人和请求不能再修改；如需变更请主管重新审查。"]})
 
 
+EDITABLE_FIELDS = {
+    "title", "facts", "channel", "received_on", "infringement_known_on", "employment_ended_on",
+    "limitation_interrupted_on", "handler",
+}
+EDITABLE_RELATIONS = {"respondents", "categories"}
+
+
+def edit_case(*, case, actor, changes: dict) -> Case:
+    """Correct intake data before acceptance; the journal records which fields changed."""
+    _editable(case, actor)
+    unknown = set(changes) - EDITABLE_FIELDS - EDITABLE_RELATIONS
+    if unknown:
+        raise ValidationError({name: ["此项不能在此修改。"] for name in sorted(unknown)})
+    if "channel" in changes and changes["channel"] not in Case.Channel.values:
+        raise ValidationError({"channel": [f"未知的来源渠道：{changes['channel']}"]})
+    with transaction.atomic():
+        plain = [name for name in changes if name in EDITABLE_FIELDS]
+        for name in plain:
+            setattr(case, name, changes[name])
+        if plain:
+            case.save(update_fields=[*plain, "updated_at"])
+        for name in EDITABLE_RELATIONS & set(changes):
+            getattr(case, name).set(changes[name])
+        _refresh_derived(case)
+        journal.record(
+            subject=case, transition="edit", from_state=case.state, to_state=case.state,
+            actor=actor, payload={"fields": sorted(changes)},
+        )
+    return case
+
+
 def add_claimant(*, case, actor, worker, is_representative=False) -> CaseClaimant:
     _editable(case, actor)
     with transaction.atomic():
@@ -446,17 +477,47 @@ def notify(*, recipient, subject, key, message) -> Notification | None:
     except IntegrityError:
         return None
     if recipient.email:
-        send_mail("【维权】" + message[:40], message, None, [recipient.email], fail_silently=True)
-        Notification.objects.filter(pk=note.pk).update(emailed=True)
+        # send_mail returns how many messages went out: 0 when the mail server failed (silently).
+        if send_mail("【维权】" + message[:40], message, None, [recipient.email], fail_silently=True):
+            Notification.objects.filter(pk=note.pk).update(emailed=True)
+            note.emailed = True
     return note
 
 
 def _recipients(case):
+    """The case's handler; the active supervisors when it has none or the handler has left."""
     from django.contrib.auth import get_user_model
 
-    if case.handler_id:
+    if case.handler_id and case.handler.is_active:
         return [case.handler]
     return list(get_user_model().objects.filter(groups__name=Role.SUPERVISOR, is_active=True))
+
+
+# A stored limitation date moves when holidays are published after it was computed: by a holiday run
+# (at most ~10 days later) or a make-up workday (a few days earlier). Dates this close to the warning
+# window are recomputed by the sweep before it reads the window.
+_LIMITATION_RECHECK_DAYS = 15
+
+
+def _refresh_limitation_dates(today, horizon) -> int:
+    """Recompute `limitation_ends_on` near the warning window from the current legal calendar.
+
+    A case registered before the State Council published next year's holidays got a provisional
+    date (weekends only); without this the sweep would warn with that stale date.
+    """
+    slack = timezone.timedelta(days=_LIMITATION_RECHECK_DAYS)
+    changed = 0
+    near = Case.objects.filter(
+        state__in=LIMITATION_WATCH_STATES,
+        limitation_ends_on__gte=today - slack, limitation_ends_on__lte=horizon + slack,
+    ).only("pk", "infringement_known_on", "limitation_interrupted_on", "employment_ended_on", "limitation_ends_on")
+    for case in near:
+        limitation = limitation_for(case)
+        ends_on = limitation.date if limitation else None
+        if ends_on != case.limitation_ends_on:
+            Case.objects.filter(pk=case.pk).update(limitation_ends_on=ends_on)
+            changed += 1
+    return changed
 
 
 def sweep_case_deadlines(*, today=None) -> dict:
@@ -466,6 +527,7 @@ def sweep_case_deadlines(*, today=None) -> dict:
     """
     today = today or timezone.localdate()
     horizon = today + timezone.timedelta(days=settings.WEIQUAN_LIMITATION_WARNING_DAYS)
+    refreshed = _refresh_limitation_dates(today, horizon)
     overdue = Case.objects.filter(state__in=EDITABLE_STATES, screening_due_on__lt=today).select_related("handler")
     expiring = Case.objects.filter(
         state__in=LIMITATION_WATCH_STATES, limitation_ends_on__gte=today, limitation_ends_on__lte=horizon
@@ -484,4 +546,5 @@ def sweep_case_deadlines(*, today=None) -> dict:
                 sent["limitation_ending"] += 1
     sent["overdue_cases"] = overdue.count()
     sent["expiring_cases"] = expiring.count()
+    sent["limitation_dates_refreshed"] = refreshed
     return sent

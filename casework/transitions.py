@@ -7,7 +7,7 @@ transaction: either everything lands or nothing does. Services call it; nothing 
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django_fsm import FSMFieldMixin, can_proceed, has_transition_perm
+from django_fsm import FSMFieldMixin, can_proceed
 
 from . import journal
 
@@ -66,7 +66,8 @@ def run_transition(obj, name: str, *, actor, comment: str = "", payload=None, ap
     source = current_state(obj, name)
     if not can_proceed(method, check_conditions=False):
         raise TransitionRefused(obj, name, f"'{name}' is not allowed from state '{source}'")
-    if not has_transition_perm(method, actor):
+    # django_fsm.has_transition_perm would also test conditions; those get their own answer below.
+    if not method._django_fsm.has_transition_perm(obj, source, actor):
         raise PermissionDenied(f"You may not perform '{name}' on this {obj._meta.verbose_name}.")
     unmet = unmet_conditions(obj, name)
     if unmet:
@@ -86,4 +87,9 @@ def run_transition(obj, name: str, *, actor, comment: str = "", payload=None, ap
             comment=comment,
             payload=payload,
         )
+        # Documents the new state calls for (documents registered with auto_on=[state]) are asked
+        # for in this same transaction and rendered by Celery once it commits.
+        from . import documents  # late: documents builds on models and services
+
+        documents.on_state_entered(obj, actor=actor)
     return obj

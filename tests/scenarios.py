@@ -19,6 +19,7 @@ from casework.models import Case, Organisation, StaffProfile, Worker
 from casework.permissions import Role
 
 _seq = itertools.count(1)
+_DEFAULT = object()
 
 
 def make_user(role=None, *, username=None, organisation=None, acts_for=(), email=None, **extra):
@@ -46,7 +47,7 @@ def valid_credit_code(seed: int) -> str:
 
 
 def supervisor():
-    return get_user_model().objects.filter(groups__name=Role.SUPERVISOR).first() or make_user(Role.SUPERVISOR)
+    return get_user_model().objects.filter(groups__name=Role.SUPERVISOR, is_active=True).first() or make_user(Role.SUPERVISOR)
 
 
 def make_organisation(kind=Organisation.Kind.PLATFORM, name=None, **kw):
@@ -67,7 +68,7 @@ def make_worker(name=None, **kw):
 
 
 def make_case(*, claimants=1, respondents=None, categories=("unpaid_pay",), actor=None,
-              infringement_known_on=None, employment_ended_on=None, claims=None, **kw) -> Case:
+              infringement_known_on=None, employment_ended_on=_DEFAULT, claims=None, **kw) -> Case:
     actor = actor or supervisor()
     workers = [make_worker() for _ in range(claimants)] if isinstance(claimants, int) else list(claimants)
     respondents = respondents if respondents is not None else [make_organisation()]
@@ -77,14 +78,14 @@ def make_case(*, claimants=1, respondents=None, categories=("unpaid_pay",), acto
         claimants=workers, respondents=respondents, categories=list(categories),
         claims=claims if claims is not None else [{"category": categories[0], "description": "支付拖欠报酬", "amount": Decimal("3200.00")}],
         infringement_known_on=infringement_known_on or today - datetime.timedelta(days=30),
-        employment_ended_on=employment_ended_on if employment_ended_on is not None else today - datetime.timedelta(days=30),
+        employment_ended_on=today - datetime.timedelta(days=30) if employment_ended_on is _DEFAULT else employment_ended_on,
         **kw,
     )
 
 
 # The shortest path from `received` to each state, as (transition, extra arguments) steps.
 def _lawyer():
-    return get_user_model().objects.filter(groups__name=Role.LAWYER).first() or make_user(Role.LAWYER)
+    return get_user_model().objects.filter(groups__name=Role.LAWYER, is_active=True).first() or make_user(Role.LAWYER)
 
 
 PATHS = {
