@@ -93,6 +93,16 @@ rules.add_perm("casework.view_worker", is_casework_staff | is_volunteer)
 rules.add_perm("casework.add_worker", is_intake_officer | is_supervisor)
 rules.add_perm("casework.view_organisation", rules.is_authenticated)
 rules.add_perm("casework.add_organisation", is_intake_officer | is_supervisor)
+rules.add_perm("casework.change_organisation", is_supervisor)
+
+# The admin (the staff interface until the web UI lands) asks for module and model permissions.
+rules.add_perm("casework", is_casework_staff | is_volunteer)
+for _model in ("category", "calendarday", "event", "evidence", "notification", "staffprofile"):
+    rules.add_perm(f"casework.view_{_model}", is_casework_staff)
+for _model in ("category", "calendarday", "staffprofile"):
+    for _action in ("add", "change", "delete"):
+        rules.add_perm(f"casework.{_action}_{_model}", is_supervisor)
+rules.add_perm("casework.change_notification", rules.is_authenticated)
 
 
 def case_visibility_filter(user) -> Q:
