@@ -18,7 +18,7 @@ from casework import journal, services
 from casework import serializers as s
 from casework.api import CaseViewSet, Transition
 from casework.identifiers import CREDIT_CODE_CHARS
-from casework.models import Case, Event, Organisation, Worker
+from casework.models import Case, Organisation, Worker
 from casework.permissions import Role
 from tests.scenarios import (
     advance,
