@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from casework import demo_data, identifiers, journal
 from casework.demo_data import Titles
-from casework.models import Case, Event, Notification, Organisation, Worker
+from casework.models import Case, CaseState, Event, Notification, Organisation, Worker
 from casework.permissions import Role
 from casework.transitions import transition_names
 
@@ -101,3 +101,13 @@ def test_a_second_run_refuses_and_changes_nothing(demo, tmp_path):
     with pytest.raises(CommandError, match="already holds demo data"):
         run_demo(tmp_path / "again")
     assert (Case.objects.count(), Event.objects.count()) == (cases, events)
+
+
+def test_a_case_outside_its_expected_state_fails_the_run_and_saves_nothing(tmp_path, monkeypatch):
+    expected = dict(demo_data.EXPECTED)
+    expected[Titles.FRESH] = (CaseState.CLOSED, None)  # it really stays in `received`
+    monkeypatch.setattr(demo_data, "EXPECTED", expected)
+    with pytest.raises(CommandError, match="nothing was saved"):
+        run_demo(tmp_path / "out")
+    assert not Case.objects.exists() and not Event.objects.exists()
+    assert not get_user_model().objects.filter(username="zhou.min").exists()
