@@ -5,6 +5,8 @@ phone numbers via `phonenumbers`. Each check raises `ValidationError` with a mes
 """
 
 import datetime
+import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -13,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
+# ASCII only: str.isdigit() would also pass "²" (int() then fails) or Arabic-Indic digits.
+_ID_FORMAT = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -24,13 +28,16 @@ def resident_id_check_char(first17: str) -> str:
 
 
 def normalise_resident_id(value: str) -> str:
-    return (value or "").strip().upper()
+    """Canonical form: full-width characters (a Chinese IME's １２３Ｘ) folded to ASCII by NFKC,
+    spaces removed, lower-case x upper-cased. The keyed digest is taken of this form, so every way
+    of typing the same number finds the same worker."""
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
 
 
 def validate_resident_id(value: str) -> str:
     """Return the normalised ID number, or raise ValidationError saying what is wrong with it."""
     number = normalise_resident_id(value)
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _ID_FORMAT.fullmatch(number):
         raise ValidationError(
             _("身份证号码应为18位：17位数字加1位校验码（数字或X）。"), code="format"
         )
@@ -67,7 +74,7 @@ def credit_code_check_char(first17: str) -> str:
 
 def validate_credit_code_format(value: str) -> str:
     """Hard check: 18 characters from the code's alphabet. A bad format is never accepted."""
-    code = (value or "").strip().upper()
+    code = "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
     if len(code) != 18 or any(c not in CREDIT_CODE_CHARS for c in code):
         raise ValidationError(
             _("统一社会信用代码应为18位，由数字和大写字母组成（不含 I、O、S、V、Z）。"), code="format"

@@ -8,8 +8,8 @@ is counted by weekends alone and the result is marked provisional.
 """
 
 import datetime
+import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -26,19 +26,32 @@ class Deadline:
         return (self.date - today).days
 
 
-@lru_cache(maxsize=32)
+# How long a process trusts its copy of a year's holidays. A CalendarDay edit clears the cache at
+# once in the process that made it (signals.py); every other process (the other web workers, Celery
+# workers, which get no signal) sees the edit within this many seconds instead of never.
+CACHE_SECONDS = 60
+
+_cache: dict[int, tuple[float, tuple[frozenset, frozenset, bool]]] = {}
+
+
 def _year(year: int) -> tuple[frozenset, frozenset, bool]:
-    """(holidays, make-up workdays, has data) for one year; cleared when CalendarDay changes."""
+    """(holidays, make-up workdays, has data) for one year, cached for CACHE_SECONDS."""
     from .models import CalendarDay
 
+    now = time.monotonic()
+    hit = _cache.get(year)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
     rows = list(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday"))
     holidays = frozenset(d for d, workday in rows if not workday)
     workdays = frozenset(d for d, workday in rows if workday)
-    return holidays, workdays, bool(rows)
+    data = (holidays, workdays, bool(rows))
+    _cache[year] = (now, data)
+    return data
 
 
 def clear_cache() -> None:
-    _year.cache_clear()
+    _cache.clear()
 
 
 def has_data(year: int) -> bool:

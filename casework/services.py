@@ -96,12 +96,16 @@ def register_organisation(
         errors["name"] = ["同名单位已登记。"]
     if errors:
         raise ValidationError(errors)
-    return Organisation.objects.create(
-        name=name, kind=kind, credit_code=credit_code, parent=parent, address=address,
-        contact_person=contact_person, contact_phone=contact_phone,
-        credit_code_overridden_by=overridden_by,
-        credit_code_override_reason=(override_reason or "").strip() if overridden_by else "",
-    )
+    try:
+        with transaction.atomic():
+            return Organisation.objects.create(
+                name=name, kind=kind, credit_code=credit_code, parent=parent, address=address,
+                contact_person=contact_person, contact_phone=contact_phone,
+                credit_code_overridden_by=overridden_by,
+                credit_code_override_reason=(override_reason or "").strip() if overridden_by else "",
+            )
+    except IntegrityError:  # registered by someone else between our check and this insert
+        raise ValidationError({"name": ["同名或同一信用代码的单位刚刚已被登记，请刷新后选用。"]}) from None
 
 
 def find_worker(*, id_number=None, phone=None):
@@ -140,12 +144,15 @@ def register_worker(
         errors["occupation"] = [f"未知的职业：{occupation}"]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        worker = Worker.objects.create(
-            name=name.strip(), id_number=id_number, phone=phone, occupation=occupation,
-            relationship_type=relationship_type, is_union_member=is_union_member,
-        )
-        worker.platforms.set(platforms)
+    try:
+        with transaction.atomic():
+            worker = Worker.objects.create(
+                name=name.strip(), id_number=id_number, phone=phone, occupation=occupation,
+                relationship_type=relationship_type, is_union_member=is_union_member,
+            )
+            worker.platforms.set(platforms)
+    except IntegrityError:  # the same ID registered by someone else between our check and this insert
+        raise ValidationError({"id_number": ["该身份证号码刚刚已被登记，请直接选用已有劳动者。"]}) from None
     return worker
 
 
@@ -477,11 +484,16 @@ def notify(*, recipient, subject, key, message) -> Notification | None:
     except IntegrityError:
         return None
     if recipient.email:
-        # send_mail returns how many messages went out: 0 when the mail server failed (silently).
-        if send_mail("【维权】" + message[:40], message, None, [recipient.email], fail_silently=True):
-            Notification.objects.filter(pk=note.pk).update(emailed=True)
-            note.emailed = True
+        # Mail only once the notification row is committed: a rolled-back caller sends nothing.
+        transaction.on_commit(lambda: _email(note))
     return note
+
+
+def _email(note: Notification) -> None:
+    # send_mail returns how many messages went out: 0 when the mail server failed (silently).
+    if send_mail("【维权】" + note.message[:40], note.message, None, [note.recipient.email], fail_silently=True):
+        Notification.objects.filter(pk=note.pk).update(emailed=True)
+        note.emailed = True
 
 
 def _recipients(case):

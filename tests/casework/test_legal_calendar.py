@@ -311,3 +311,28 @@ def test_screening_sla_counts_working_days_across_the_festival():
 def test_localdate_is_shanghai():
     # Deadlines are dates in China: "today" must be the Asia/Shanghai date, not UTC's.
     assert str(timezone.get_current_timezone()) == "Asia/Shanghai"
+
+
+# --------------------------------------------------------------------------------------------------
+# Seeding (migration 0002 and `manage.py seed_holidays`)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_seeding_again_adds_nothing_and_keeps_staff_edits():
+    from chinese_calendar.constants import holidays as cc_holidays
+    from chinese_calendar.constants import workdays as cc_workdays
+
+    from casework import seed
+
+    total = len(cc_holidays) + len(cc_workdays)
+    assert CalendarDay.objects.filter(source__startswith="chinese-calendar").count() == total
+    # Staff correct one seeded day (say a local government moved a make-up day) and add their own.
+    CalendarDay.objects.filter(date=D(2026, 2, 28)).update(is_workday=False, source="staff")
+    CalendarDay.objects.create(date=D(2027, 1, 1), is_workday=False, name="元旦")
+    assert seed.seed_holidays(CalendarDay) == 0
+    assert not CalendarDay.objects.get(date=D(2026, 2, 28)).is_workday
+    assert CalendarDay.objects.get(date=D(2027, 1, 1)).source == "staff"
+    # A day staff deleted by mistake comes back.
+    CalendarDay.objects.filter(date=D(2026, 10, 1)).delete()
+    assert seed.seed_holidays(CalendarDay) == 1
+    assert CalendarDay.objects.get(date=D(2026, 10, 1)).name == "国庆节"

@@ -25,6 +25,11 @@ GOOD_CODE = "91110000802100433B"  # GB 32100 checksum verified by hand in test_i
 BAD_CHECKSUM_CODE = "91110000802100433A"
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def officer():
     return make_user(Role.INTAKE_OFFICER)
