@@ -32,6 +32,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in the test's own process and transaction, unless the test starts a real worker.
+
+    With a broker configured (CI), settings turn eager mode off for the whole app; a test that
+    expects a rendered document must not depend on a worker nobody started.
+    """
+    from config.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"

@@ -1,0 +1,66 @@
+# Weiquan: the two commands a newcomer needs are `make demo` and `make test` (see README.md).
+# Every target sets up what it needs first (scripts/bootstrap.sh: Debian packages, .venv, pip);
+# that step is quick when nothing changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+SERVICES := $(PY) scripts/services.py
+ARGS     ?=
+
+# The demo always starts from an empty SQLite database, eager Celery and its own media folder.
+DEMO_DB  := $(CURDIR)/demo.sqlite3
+DEMO_ENV := DATABASE_URL=sqlite:///$(DEMO_DB) CELERY_BROKER_URL= MEDIA_ROOT=$(CURDIR)/demo-media
+
+.PHONY: help bootstrap test check demo run worker bench clean distclean
+
+help:
+	@echo "make demo     set up, build a fresh demo database, run 'manage.py demo' (PDFs in demo-output/)"
+	@echo "make test     set up, pick PostgreSQL+Redis if they answer (else SQLite, eager Celery), run pytest"
+	@echo "              extra pytest arguments: make test ARGS=\"-k journal -x\""
+	@echo "make check    manage.py check and makemigrations --check (CI runs this before the tests)"
+	@echo "make run      the web server on the demo database: http://127.0.0.1:8000/admin/"
+	@echo "make worker   a Celery worker with beat (needs Redis or CELERY_BROKER_URL)"
+	@echo "make bench    run benchmarks/*.py"
+	@echo "make clean    remove the demo database, demo output and caches (keeps .venv and db.sqlite3)"
+	@echo "make distclean  clean, and remove .venv too"
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+test: bootstrap
+	@$(SERVICES) test -- python -m pytest $(ARGS)
+
+check: bootstrap
+	@$(SERVICES) test --label Checks -- python manage.py check
+	@$(SERVICES) test --label Checks -- python manage.py makemigrations --check --dry-run
+
+demo: bootstrap
+	@rm -f $(DEMO_DB) $(DEMO_DB)-journal
+	@rm -rf demo-output demo-media
+	@echo "demo: fresh database $(DEMO_DB)"
+	@$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(DEMO_ENV) $(PY) manage.py demo
+	@n=$$(find demo-output -name '*.pdf' 2>/dev/null | wc -l); \
+	  echo "demo: $$n PDF(s) in $(CURDIR)/demo-output/"; \
+	  echo "demo: 'make run' serves this database at http://127.0.0.1:8000/admin/"
+
+run: bootstrap
+	@DEBUG=$${DEBUG:-true} $(SERVICES) dev -- python manage.py runserver 127.0.0.1:8000
+
+worker: bootstrap
+	@$(SERVICES) dev --require-broker -- celery -A config worker -B -l info
+
+bench: bootstrap
+	@shopt -s nullglob; files=(benchmarks/[!_]*.py); \
+	  if [ $${#files[@]} -eq 0 ]; then echo "bench: no benchmarks/*.py yet"; exit 0; fi; \
+	  for f in "$${files[@]}"; do echo "== $$f"; $(PY) "$$f" || exit $$?; done
+
+clean:
+	rm -rf demo.sqlite3 demo.sqlite3-journal demo-output demo-media .pytest_cache .hypothesis *.egg-info staticfiles celerybeat-schedule*
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
