@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django_fsm import ConcurrentTransition
 from django_fsm.admin import FSMAdminMixin
 
+from . import admin_documents  # noqa: F401  (registers Document)
 from . import services
 from .models import (
     CalendarDay,

@@ -31,6 +31,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from . import journal, services
+from .document_api import DocumentsViewSetMixin
 from . import serializers as s
 from .filters import CaseFilter, OrganisationFilter, WorkerFilter
 from .models import Case, CaseClaimant, Claim, Organisation, Worker
@@ -247,7 +248,8 @@ class WorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     ),
 )
 class CaseViewSet(
-    TransitionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    DocumentsViewSetMixin, TransitionViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Dispute cases (维权案件).
 

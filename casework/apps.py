@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,7 @@ class CaseworkConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (holiday-cache invalidation)
+        from . import checks, documents  # noqa: F401  (PDF system checks; the casework document kinds)
+
+        # Every app's documents.py registers its document kinds (casework.documents.register).
+        autodiscover_modules("documents")

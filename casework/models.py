@@ -510,3 +510,76 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message[:60]
+
+
+# --------------------------------------------------------------------------------------------------
+# Documents: one row per generated PDF (the pipeline is casework/documents.py)
+# --------------------------------------------------------------------------------------------------
+
+
+def document_upload_to(instance, filename):
+    return (
+        f"documents/{instance.content_type.app_label}/{instance.content_type.model}/"
+        f"{instance.object_id}/{instance.kind}-v{instance.version}-{instance.verification_code}.pdf"
+    )
+
+
+class Document(models.Model):
+    """A PDF generated for an object (a case, a mediation, a checkup...) in one of its states.
+
+    Asked for once per (owner, kind, owner_state); asking again returns the same row unless a
+    regeneration is asked for, which adds the next `version` and keeps the old ones. A row is
+    `pending` until the render task has stored the file; it is `ready` only with its file and hash.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("生成中")
+        READY = "ready", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    owner = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("文书类型"), max_length=64)
+    title = models.CharField(_("文书名称"), max_length=100)
+    owner_state = models.CharField(_("生成时状态"), max_length=32, blank=True)
+    version = models.PositiveIntegerField(_("版本"))
+    template_version = models.CharField(_("模板版本"), max_length=20)
+    number = models.CharField(_("文书编号"), max_length=64, unique=True)
+    verification_code = models.CharField(_("核验码"), max_length=16, unique=True)
+    issuer = models.CharField(_("出具单位"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    file = models.FileField(_("文件"), upload_to=document_upload_to, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("页数"), null=True, blank=True)
+    pdf_variant = models.CharField(_("PDF 标准"), max_length=16, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("生成尝试次数"), default=0)
+    error = models.TextField(_("失败原因"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    rendered_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("文书")
+        verbose_name_plural = _("文书")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "kind", "owner_state"])]
+        constraints = [
+            # Versions of one kind of document for one object are numbered 1, 2, 3...; two requests
+            # racing for the same next version meet here and the loser re-reads (documents.request).
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "kind", "version"], name="unique_document_version"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="ready") | (~models.Q(sha256="") & ~models.Q(file="")),
+                name="ready_document_has_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"

@@ -125,6 +125,14 @@ WEIQUAN_EVIDENCE_MAX_BYTES = env.int("WEIQUAN_EVIDENCE_MAX_BYTES", default=20 * 
 # How early the sweep warns that a worker's arbitration limitation period is running out.
 WEIQUAN_LIMITATION_WARNING_DAYS = env.int("WEIQUAN_LIMITATION_WARNING_DAYS", default=30)
 
+# --- Documents (casework/documents.py, docs/documents.md) ---------------------------------------
+# Printed as the issuer when the handler's profile names no union of their own.
+WEIQUAN_ISSUING_ORGANISATION = env("WEIQUAN_ISSUING_ORGANISATION", default="厦门市总工会")
+# Archival PDF/A-3b costs little (see docs/documents.md for the measurement); "" gives plain PDF.
+WEIQUAN_DOCUMENT_PDF_VARIANT = env("WEIQUAN_DOCUMENT_PDF_VARIANT", default="pdf/a-3b")
+# Public origin printed before /verify/<code> on every document, e.g. https://weiquan.example.org
+WEIQUAN_PUBLIC_URL = env("WEIQUAN_PUBLIC_URL", default="")
+
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

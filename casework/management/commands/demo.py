@@ -27,7 +27,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from casework import demo_data as data
-from casework import journal, legal_calendar, services
+from casework import documents, journal, legal_calendar, services
 from casework.demo_data import Titles
 from casework.models import Case, Notification, Organisation, StaffProfile
 from casework.permissions import Role
@@ -103,11 +103,20 @@ class Command(BaseCommand):
         self.section("Journal")
         self.line(self.style.SUCCESS(f"verified: {checked} events, hash chain intact"))
         self.print_sign_in()
-        self.section("Documents")
-        self.line(f"output folder: {self.output_dir}")
-        self.line("(created for the demo's PDFs; the documents step writes them here)")
+        self.write_documents()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo complete: every case is in its expected state."))
+
+    def write_documents(self):
+        """Every document each case may have in its final state, rendered and copied to the output."""
+        self.section("Documents")
+        written = 0
+        for case in Case.objects.order_by("number"):
+            for document in documents.issue_all_now(case, directory=self.output_dir):
+                self.line(f"{case.number}  {document.title:<8} {document.pages} 页  {document.size // 1024} KiB  "
+                          f"核验码 {document.verification_code}")
+                written += 1
+        self.line(f"{written} PDF(s) in {self.output_dir}")
 
     # --- output helpers ---------------------------------------------------------------------------
 
