@@ -6,19 +6,21 @@ transitions, intake and registration go through casework.services (never `obj.sa
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_fsm import ConcurrentTransition
 from django_fsm.admin import FSMAdminMixin
 
-from . import admin_documents  # noqa: F401  (registers Document)
-from . import services
+from . import documents, services
 from .models import (
     CalendarDay,
     Case,
     CaseClaimant,
     Category,
     Claim,
+    Document,
     Event,
     Evidence,
     Notification,
@@ -261,12 +263,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-@admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    """Read-only: the journal is append-only (and on PostgreSQL the database enforces it)."""
-
-    list_display = ["id", "content_type", "object_id", "transition", "from_state", "to_state", "actor_name", "created_at"]
-    list_filter = ["content_type", "transition"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows only the system writes: the journal, generated documents."""
 
     def has_add_permission(self, request):
         return False
@@ -276,6 +274,14 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """The journal is append-only (and on PostgreSQL the database enforces it)."""
+
+    list_display = ["id", "content_type", "object_id", "transition", "from_state", "to_state", "actor_name", "created_at"]
+    list_filter = ["content_type", "transition"]
 
 
 @admin.register(Notification)
@@ -291,3 +297,61 @@ class EvidenceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    """Rows are made by the pipeline (casework.documents); staff read them and queue failed renders again."""
+
+    list_display = ["number", "title", "owner_link", "owner_state", "version", "status", "pages", "size_kib", "created_at"]
+    list_filter = ["status", "kind", "content_type"]
+    search_fields = ["number", "verification_code", "sha256", "object_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    actions = ["render_again"]
+    fields = [
+        "number", "title", "kind", "content_type", "object_id", "owner_state", "version", "template_version",
+        "issuer", "status", "file_link", "verification_code", "verify_link", "sha256", "size", "pages",
+        "pdf_variant", "attempts", "error", "requested_by", "created_at", "rendered_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("content_type", "requested_by")
+
+    @admin.display(description="所属对象")
+    def owner_link(self, obj):
+        ct = obj.content_type
+        try:
+            url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[obj.object_id])
+        except NoReverseMatch:
+            return f"{ct.model} #{obj.object_id}"
+        return format_html('<a href="{}">{} #{}</a>', url, ct.name, obj.object_id)
+
+    @admin.display(description="大小")
+    def size_kib(self, obj):
+        return f"{obj.size / 1024:.0f} KiB" if obj.size else ""
+
+    @admin.display(description="文件")
+    def file_link(self, obj):
+        if obj.status != Document.Status.READY:
+            return "—"
+        try:
+            url = reverse("document-download", args=[obj.pk])
+        except NoReverseMatch:
+            return obj.file.name
+        return format_html('<a href="{}">下载 PDF</a>', url)
+
+    @admin.display(description="核验页面")
+    def verify_link(self, obj):
+        return format_html('<a href="{0}" target="_blank">{0}</a>', documents.verify_path(obj.verification_code))
+
+    @admin.action(description="重新生成所选的未完成文书（生成中或失败）")
+    def render_again(self, request, queryset):
+        queued = 0
+        for document in queryset.exclude(status=Document.Status.READY):
+            Document.objects.filter(pk=document.pk).update(status=Document.Status.PENDING, error="")
+            documents.enqueue_render(document.pk)
+            queued += 1
+        self.message_user(request, f"已重新排队 {queued} 份文书；已生成的文书不受影响（如需新版本请在案件中重新生成）。",
+                          messages.SUCCESS)

@@ -87,8 +87,7 @@ def cn_date(value):
 def cn_datetime(value):
     if not value:
         return ""
-    value = _local(value)
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    return f"{cn_date(value)} {_local(value):%H:%M}"
 
 
 @register.filter
