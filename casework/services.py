@@ -206,10 +206,10 @@ def create_case(
         errors["title"] = ["请填写案由。"]
     if channel not in Case.Channel.values:
         errors["channel"] = [f"未知的来源渠道：{channel}"]
-    category_objs = list(Category.objects.filter(code__in=categories))
+    by_code = {c.code: c for c in Category.objects.all()}  # a short reference table
+    category_objs = [by_code[code] for code in dict.fromkeys(categories) if code in by_code]
     if len(category_objs) != len(set(categories)):
         errors["categories"] = ["包含未知的争议类别。"]
-    by_code = {c.code: c for c in category_objs}
     claim_rows = []
     for i, claim in enumerate(claims):
         amount = claim.get("amount")
@@ -217,7 +217,7 @@ def create_case(
             amount = Decimal(str(amount))
             if amount < 0:
                 errors.setdefault("claims", []).append(f"第{i + 1}项请求金额不能为负数。")
-        category = by_code.get(claim.get("category")) or Category.objects.filter(code=claim.get("category")).first()
+        category = by_code.get(claim.get("category"))
         if category is None:
             errors.setdefault("claims", []).append(f"第{i + 1}项请求的类别未知。")
         claim_rows.append((category, claim.get("description", ""), amount))
