@@ -14,16 +14,17 @@ ARGS     ?=
 DEMO_DB  := $(CURDIR)/demo.sqlite3
 DEMO_ENV := DATABASE_URL=sqlite:///$(DEMO_DB) CELERY_BROKER_URL= MEDIA_ROOT=$(CURDIR)/demo-media
 
-.PHONY: help bootstrap test check demo run worker bench clean distclean
+.PHONY: help bootstrap test check demo run worker bench screenshots clean distclean
 
 help:
 	@echo "make demo     set up, build a fresh demo database, run 'manage.py demo' (PDFs in demo-output/)"
 	@echo "make test     set up, pick PostgreSQL+Redis if they answer (else SQLite, eager Celery), run pytest"
 	@echo "              extra pytest arguments: make test ARGS=\"-k journal -x\""
 	@echo "make check    manage.py check and makemigrations --check (CI runs this before the tests)"
-	@echo "make run      the web server on the demo database: http://127.0.0.1:8000/admin/"
+	@echo "make run      the web server on the demo database: http://127.0.0.1:8000/"
 	@echo "make worker   a Celery worker with beat (needs Redis or CELERY_BROKER_URL)"
 	@echo "make bench    run benchmarks/*.py"
+	@echo "make screenshots  docs/inbox.png, docs/case.png, docs/dashboard.png from a fresh demo database"
 	@echo "make clean    remove the demo database, demo output and caches (keeps .venv and db.sqlite3)"
 	@echo "make distclean  clean, and remove .venv too"
 
@@ -45,7 +46,7 @@ demo: bootstrap
 	@$(DEMO_ENV) $(PY) manage.py demo
 	@n=$$(find demo-output -name '*.pdf' 2>/dev/null | wc -l); \
 	  echo "demo: $$n PDF(s) in $(CURDIR)/demo-output/"; \
-	  echo "demo: 'make run' serves this database at http://127.0.0.1:8000/admin/"
+	  echo "demo: 'make run' serves this database at http://127.0.0.1:8000/ (sign in as zhou.min, zheng.li, ...)"
 
 run: bootstrap
 	@DEBUG=$${DEBUG:-true} $(SERVICES) dev -- python manage.py runserver 127.0.0.1:8000
@@ -57,6 +58,9 @@ bench: bootstrap
 	@shopt -s nullglob; files=(benchmarks/[!_]*.py); \
 	  if [ $${#files[@]} -eq 0 ]; then echo "bench: no benchmarks/*.py yet"; exit 0; fi; \
 	  for f in "$${files[@]}"; do echo "== $$f"; $(PY) "$$f" || exit $$?; done
+
+screenshots: bootstrap
+	@$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf demo.sqlite3 demo.sqlite3-journal demo-output demo-media .pytest_cache .hypothesis *.egg-info staticfiles celerybeat-schedule*

@@ -13,3 +13,6 @@ class CaseworkConfig(AppConfig):
 
         # Every app's documents.py registers its document kinds (casework.documents.register).
         autodiscover_modules("documents")
+        # Every app's flows.py declares the viewflow flows that route its human work (the inbox);
+        # casework.workflow keeps their tasks in step with the journal (docs/ui.md).
+        autodiscover_modules("flows")

@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import Event
 
 GENESIS_HASH = "0" * 64
+# Sent after record()/record_many() wrote their events, inside the same transaction, with
+# `subjects=[(model, object_id), ...]` (and `event=` from record()). casework/workflow.py listens:
+# it keeps each object's inbox task in step with the state the change left it in.
+recorded = Signal()
 # Any constant works; it only has to be the same for every writer of the journal.
 _ADVISORY_LOCK_ID = 0x5745_4951  # "WEIQ"
 
@@ -66,7 +71,77 @@ def record(*, subject, transition: str, from_state: str, to_state: str, actor=No
     )
     event.hash = compute_hash(event)
     event.save()
+    recorded.send(sender=Event, subjects=[(type(subject), subject.pk)], event=event)
     return event
+
+
+def record_many(entries, *, actor=None, comment: str = "") -> int:
+    """Append one event per entry, chained in order, in one go: for set-based changes (sweeps, imports).
+
+    `entries` is an iterable of `(model, object_id, transition, from_state, to_state, payload)`
+    (an entry may end with a comment of its own). The events are exactly what `record()` would
+    write one by one (the same hash), under the same lock, with one INSERT on PostgreSQL (arrays
+    unnested in order, so ids follow the chain) and batched INSERTs elsewhere. Must run inside
+    the transaction that makes the changes it records. Returns the number of events written.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("journal.record_many() must run inside the transaction of the changes it records")
+    entries = list(entries)
+    if not entries:
+        return 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_ID])
+    previous = Event.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+    authenticated = actor is not None and actor.is_authenticated
+    actor_id = actor.pk if authenticated else None
+    actor_name = actor.get_username() if authenticated else "system"
+    created_at = timezone.now()
+    created_iso = created_at.isoformat()
+    content_types = {}
+    rows = []
+    for entry in entries:
+        model, object_id, name, from_state, to_state, payload, *own_comment = entry
+        ct = content_types.get(model)
+        if ct is None:
+            ct = content_types[model] = ContentType.objects.get_for_model(model).pk
+        payload = json.loads(_canonical(payload or {}))
+        note = (own_comment[0] if own_comment else comment) or ""
+        body = {
+            "previous_hash": previous, "content_type": ct, "object_id": str(object_id),
+            "transition": name, "from_state": from_state or "", "to_state": to_state or "",
+            "actor": actor_id, "actor_name": actor_name, "created_at": created_iso,
+            "comment": note, "payload": payload,
+        }
+        digest = hashlib.sha256(_canonical(body).encode()).hexdigest()
+        rows.append((ct, str(object_id), name, from_state or "", to_state or "", note, payload, previous, digest))
+        previous = digest
+    if connection.vendor == "postgresql":
+        columns = list(zip(*rows))
+        table = connection.ops.quote_name(Event._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (content_type_id, object_id, transition, from_state, to_state, comment,"
+                " payload, previous_hash, hash, actor_id, actor_name, created_at)"
+                " SELECT ct, oid, tr, fs, ts, cm, pl::jsonb, ph, h, %s, %s, %s FROM unnest("
+                "%s::int[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]"
+                ") WITH ORDINALITY AS e(ct, oid, tr, fs, ts, cm, pl, ph, h, n) ORDER BY n",
+                [actor_id, actor_name, created_at,
+                 list(columns[0]), list(columns[1]), list(columns[2]), list(columns[3]), list(columns[4]),
+                 list(columns[5]), [_canonical(p) for p in columns[6]], list(columns[7]), list(columns[8])],
+            )
+    else:
+        Event.objects.bulk_create(
+            [
+                Event(content_type_id=ct, object_id=oid, transition=name, from_state=fs, to_state=ts,
+                      actor_id=actor_id, actor_name=actor_name, created_at=created_at, comment=note,
+                      payload=payload, previous_hash=prev, hash=digest)
+                for ct, oid, name, fs, ts, note, payload, prev, digest in rows
+            ],
+            batch_size=500,
+        )
+    recorded.send(sender=Event, subjects=[(entry[0], entry[1]) for entry in entries], event=None)
+    return len(rows)
 
 
 def events_for(subject):

@@ -112,3 +112,32 @@ def case_visibility_filter(user) -> Q:
     if is_casework_staff(user):
         return Q()
     return Q(legal_aid_by=user)
+
+
+# --- The web interface's work routing (casework/workflow.py, docs/ui.md) ---------------------------
+# A supervisor hands a case (or its legal aid) to someone else; any casework staff member may take
+# over a case that nobody can work right now (no active handler allowed to act in its state).
+rules.add_perm("casework.reassign_case", is_supervisor)
+rules.add_perm("casework.claim_case", is_casework_staff)
+# The dashboard's figures (counted over the cases the user may see).
+rules.add_perm("casework.view_dashboard", is_casework_staff | is_volunteer)
+
+
+def may_act(user, obj) -> bool:
+    """Whether `user` may run at least one transition from `obj`'s current state.
+
+    Permission only: conditions (e.g. "has a respondent") are the work itself, not who does it.
+    Works for any django-fsm model whose transitions carry `permission=`.
+    """
+    from django_fsm import FSMFieldMixin
+
+    if user is None or not user.is_active:
+        return False
+    for field in obj._meta.fields:
+        if not isinstance(field, FSMFieldMixin):
+            continue
+        state = getattr(obj, field.name)
+        for transition in field.get_all_transitions(type(obj)):
+            if transition.source in (state, "*", "+") and transition.has_perm(obj, user):
+                return True
+    return False

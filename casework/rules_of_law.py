@@ -11,3 +11,30 @@ GROUP_CASE_MIN_CLAIMANTS = 10
 
 # LDMAL Art. 14: mediation organisation, no agreement within 15 days -> arbitration.
 UNION_MEDIATION_DAYS = 15
+
+# --- Court + union mediation (mediation/) ---------------------------------------------------------
+# Periods run from the day the mediation organisation accepts the matter (legal_calendar.deadline).
+
+# Court-assigned pre-suit mediation (委派调解 / 诉前调解; 法〔2020〕55号 pilots with the ACFTU):
+# 30 days, extendable by both parties' consent.
+COURT_PRE_SUIT_MEDIATION_DAYS = 30
+# Court-entrusted mediation during litigation (委托调解): 15 days under the ordinary procedure,
+# 7 under the simple procedure; extendable by consent (the extension is not counted in the trial period).
+COURT_IN_SUIT_MEDIATION_DAYS = {"ordinary": 15, "simple": 7}
+# The referral rules put no number or length limit on consented extensions of court mediation.
+COURT_MEDIATION_MAX_EXTENSIONS = None
+COURT_MEDIATION_MAX_EXTENSION_DAYS = None
+# Union mediation: 15 days (UNION_MEDIATION_DAYS, LDMAL Art. 14); 人社厅发〔2024〕4号 (one-stop
+# mediation of new-employment-form disputes): extendable once by consent, by at most 15 days.
+UNION_MEDIATION_MAX_EXTENSIONS = 1
+UNION_MEDIATION_MAX_EXTENSION_DAYS = 15
+
+# Civil Procedure Law (2023) Art. 205: both parties apply jointly for judicial confirmation within
+# 30 days of the mediation agreement taking effect (a statutory period: counted by deadline()).
+JUDICIAL_CONFIRMATION_APPLICATION_DAYS = 30
+# Civil Procedure Law (2023) Art. 250: enforcement is applied for within 2 years.
+ENFORCEMENT_APPLICATION_YEARS = 2
+# LDMAL Art. 16: an agreement on unpaid labour remuneration, work-injury medical costs, economic
+# compensation or damages that the employer does not perform -> the worker may apply to the court
+# for a payment order (支付令; Civil Procedure Law Art. 225-228).
+PAYMENT_ORDER_AGREEMENT_BASES = ("wages", "injury_medical", "compensation")

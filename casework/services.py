@@ -161,17 +161,30 @@ def register_worker(
 # --------------------------------------------------------------------------------------------------
 
 
-def _next_case_number(year: int) -> str:
-    """WQ-2026-000123. The year's counter row is locked, so concurrent intakes never share a number."""
+def next_numbers(sequence_model, prefix: str, year: int, count: int = 1) -> list[str]:
+    """`count` consecutive numbers PREFIX-2026-000123 from `sequence_model`'s row for the year (a
+    model with a `year` primary key and a `last` counter; one such model per numbered kind of
+    object: cases, mediations...). The row stays locked until the caller's transaction ends, so
+    concurrent intakes never share or skip a number (a rolled-back intake gives its numbers back)."""
     try:
         with transaction.atomic():
-            CaseNumberSequence.objects.get_or_create(year=year)
+            sequence_model.objects.get_or_create(year=year)
     except IntegrityError:  # another intake created this year's row at the same moment
         pass
-    seq = CaseNumberSequence.objects.select_for_update().get(year=year)
-    seq.last += 1
+    seq = sequence_model.objects.select_for_update().get(year=year)
+    first = seq.last + 1
+    seq.last += count
     seq.save(update_fields=["last"])
-    return f"WQ-{year}-{seq.last:06d}"
+    return [f"{prefix}-{year}-{n:06d}" for n in range(first, seq.last + 1)]
+
+
+def next_number(sequence_model, prefix: str, year: int) -> str:
+    return next_numbers(sequence_model, prefix, year, 1)[0]
+
+
+def _next_case_number(year: int) -> str:
+    """WQ-2026-000123."""
+    return next_number(CaseNumberSequence, "WQ", year)
 
 
 def limitation_for(case: Case):
@@ -414,10 +427,27 @@ def assign_legal_aid(*, case, actor, lawyer, comment="") -> Case:
                           payload={"lawyer": lawyer.pk, "lawyer_name": lawyer.get_username()})
 
 
-def refer_to_mediation(*, case, actor, comment="", mediator_organisation=None) -> Case:
-    return run_transition(case, "refer_to_mediation", actor=actor, comment=comment, payload={
-        "mediator_organisation": mediator_organisation.name if mediator_organisation else None,
-    })
+def refer_to_mediation(*, case, actor, comment="", mediator_organisation=None, source="union", court=None,
+                       court_case_number="", procedure="", referred_on=None) -> Case:
+    """Send the case to mediation and open the linked mediation (mediation.services.open_for_case).
+
+    By default a union mediation (`referred`, for the mediation organisation to accept); when a
+    court referred the dispute, `source` court_pre_suit / court_in_suit with the court, its case
+    number and (in-suit) the procedure. The case and the mediation change together or not at all.
+    """
+    from mediation import services as mediation_services  # the module builds on casework
+
+    with transaction.atomic():
+        run_transition(case, "refer_to_mediation", actor=actor, comment=comment, payload={
+            "mediator_organisation": mediator_organisation.name if mediator_organisation else None,
+            "source": source,
+        })
+        mediation = mediation_services.open_for_case(
+            case=case, actor=actor, source=source, court=court, court_case_number=court_case_number,
+            procedure=procedure, referred_on=referred_on, organisation=mediator_organisation, comment=comment,
+        )
+    case.opened_mediation = mediation
+    return case
 
 
 def refer_to_arbitration(*, case, actor, comment="", commission="") -> Case:
@@ -560,3 +590,87 @@ def sweep_case_deadlines(*, today=None) -> dict:
     sent["expiring_cases"] = expiring.count()
     sent["limitation_dates_refreshed"] = refreshed
     return sent
+
+
+# --------------------------------------------------------------------------------------------------
+# Who works a case: reassignment and claiming (the web interface's inbox; docs/ui.md)
+# --------------------------------------------------------------------------------------------------
+
+
+def _staff_member_for(case, person, field, roles, message):
+    from .permissions import may_act
+
+    if person is None or not person.is_active:
+        raise ValidationError({field: ["请选择一名在职人员。"]})
+    if not person.groups.filter(name__in=roles).exists():
+        raise ValidationError({field: [message]})
+    conflicts = find_conflicts(person=person, organisations=case.respondents.all())
+    if conflicts:
+        names = "、".join(o.name for o in conflicts)
+        raise ValidationError({field: [f"利益冲突：{person.get_full_name() or person.username} 代理或受聘于被申请单位（{names}），不能承办本案。"]})
+    return may_act
+
+
+def reassign_handler(*, case, actor, handler, comment="") -> Case:
+    """Give the case to another handler (a supervisor), or take it yourself (claim).
+
+    Claiming is open to casework staff only while nobody can work the case: no handler, a handler
+    who has left, or one whose role may not act in the case's current state.
+    """
+    may_act = _staff_member_for(
+        case, handler, "handler", [Role.INTAKE_OFFICER, Role.LAWYER, Role.MEDIATOR, Role.SUPERVISOR],
+        "承办人须为受理员、律师、调解员或主管。",
+    )
+    if handler.pk == actor.pk and not actor.has_perm("casework.reassign_case", case):
+        _require(actor, "casework.claim_case", case)
+        current = case.handler
+        if current is not None and current.pk != actor.pk and may_act(current, case):
+            raise PermissionDenied("该案件已有承办人，只有主管可以改派。")
+    else:
+        _require(actor, "casework.reassign_case", case)
+    if not may_act(handler, case):
+        raise ValidationError({"handler": [f"{handler.get_full_name() or handler.username} 在案件当前阶段没有可办理的操作。"]})
+    if case.handler_id == handler.pk:
+        return case
+    previous = case.handler
+    with transaction.atomic():
+        case.handler = handler
+        case.save(update_fields=["handler", "updated_at"])
+        journal.record(
+            subject=case, transition="reassign_handler", from_state=case.state, to_state=case.state,
+            actor=actor, comment=comment, payload={
+                "from": previous.pk if previous else None,
+                "from_name": previous.get_username() if previous else "",
+                "to": handler.pk, "to_name": handler.get_username(),
+            },
+        )
+    return case
+
+
+def reassign_legal_aid(*, case, actor, lawyer, comment="") -> Case:
+    """Hand a case in legal aid to another lawyer or volunteer (a supervisor), with the conflict check.
+
+    A lawyer may take it over (claim) only when the assigned one has left.
+    """
+    if case.state != S.LEGAL_AID:
+        raise ValidationError({"lawyer": ["只有处于法律援助阶段的案件可以更换援助律师/志愿者。"]})
+    _staff_member_for(case, lawyer, "lawyer", [Role.LAWYER, Role.LEGAL_AID_VOLUNTEER], "请选择一名律师或法律援助志愿者。")
+    if not actor.has_perm("casework.reassign_case", case):
+        current = case.legal_aid_by
+        if lawyer.pk != actor.pk or (current is not None and current.is_active):
+            raise PermissionDenied("只有主管可以更换援助律师/志愿者。")
+    if case.legal_aid_by_id == lawyer.pk:
+        return case
+    previous = case.legal_aid_by
+    with transaction.atomic():
+        case.legal_aid_by = lawyer
+        case.save(update_fields=["legal_aid_by", "updated_at"])
+        journal.record(
+            subject=case, transition="reassign_legal_aid", from_state=case.state, to_state=case.state,
+            actor=actor, comment=comment, payload={
+                "from": previous.pk if previous else None,
+                "from_name": previous.get_username() if previous else "",
+                "to": lawyer.pk, "to_name": lawyer.get_username(),
+            },
+        )
+    return case

@@ -35,13 +35,20 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The staff web interface (viewflow's Site/Application/viewsets, Material frontend) and its
+    # task layer (viewflow.workflow: each module's flows.py routes human work; see docs/ui.md).
+    "viewflow",
+    "viewflow.workflow",
     "casework",
+    "mediation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Web pages are Chinese unless the user picked English (the API still follows Accept-Language).
+    "casework.middleware.UILanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -89,6 +96,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
@@ -115,6 +123,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.sweep_case_deadlines",
         "schedule": crontab(minute=0, hour="7,13"),
     },
+    # Mediation: expire what ran out, warn 3 days ahead, fulfil or default agreements (mediation/sweeps.py).
+    "mediation-sweeps": {
+        "task": "mediation.tasks.sweep_mediations",
+        "schedule": crontab(minute=15, hour="0,7,13"),
+    },
 }
 
 # --- Domain settings (the legal figures themselves live in casework/rules_of_law.py) -----------
@@ -124,6 +137,11 @@ WEIQUAN_SCREENING_SLA_WORKING_DAYS = env.int("WEIQUAN_SCREENING_SLA_WORKING_DAYS
 WEIQUAN_EVIDENCE_MAX_BYTES = env.int("WEIQUAN_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 # How early the sweep warns that a worker's arbitration limitation period is running out.
 WEIQUAN_LIMITATION_WARNING_DAYS = env.int("WEIQUAN_LIMITATION_WARNING_DAYS", default=30)
+# How many days before a mediation's deadline the mediator and supervisors are warned.
+WEIQUAN_MEDIATION_WARNING_DAYS = env.int("WEIQUAN_MEDIATION_WARNING_DAYS", default=3)
+# Days of grace after an instalment's due date before the agreement counts as not performed
+# (counted like any period: the last day rolls past rest days and holidays). Union policy, not law.
+WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS = env.int("WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS", default=5)
 
 # --- Documents (casework/documents.py, docs/documents.md) ---------------------------------------
 # Printed as the issuer when the handler's profile names no union of their own.
@@ -159,9 +177,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a `state`: name their enums after the machines.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "casework.models.CaseState",
+        "MediationStateEnum": "mediation.models.MediationState",
+    },
 }
 
-LOGIN_URL = "admin:login"
+# The web interface's sign-in page (the admin keeps its own).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
 
 LOGGING = {
     "version": 1,

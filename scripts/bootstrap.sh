@@ -27,7 +27,9 @@ fi
 # --- 1. Debian packages -----------------------------------------------------------------------
 # WeasyPrint needs Pango; Chinese text needs a CJK font; HarfBuzz subsetting keeps a PDF at ~0.3 s
 # instead of ~8 s; poppler-utils (pdftotext, pdftoppm) is used by tests and to look at PDFs.
-APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils)
+# chromium: the browser tests (tests/ui/, Playwright drives Debian's /usr/bin/chromium: never
+# `playwright install`); gettext: msgfmt compiles the English translation (locale/en).
+APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium gettext)
 # Debian's own python3 cannot create a virtualenv without python3-venv (ensurepip).
 if [[ ! -x "$VENV/bin/python" ]] && ! "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
     APT_PACKAGES+=("python3-venv")
@@ -84,3 +86,18 @@ if [[ "$want" != "$have" ]]; then
     echo "$want" >"$STAMP"
     say "done"
 fi
+
+# --- 3. Translations --------------------------------------------------------------------------
+# The interface is Chinese (the msgids); English comes from locale/*/LC_MESSAGES/django.po, compiled
+# here whenever a .po is newer than its .mo (needs msgfmt from Debian's gettext).
+for po in locale/*/LC_MESSAGES/django.po; do
+    [[ -f "$po" ]] || continue
+    mo="${po%.po}.mo"
+    if [[ ! -f "$mo" || "$po" -nt "$mo" ]]; then
+        if command -v msgfmt >/dev/null 2>&1; then
+            msgfmt --check-format -o "$mo" "$po" && say "compiled $mo"
+        else
+            say "WARNING: msgfmt missing (Debian: sudo apt-get install gettext); $mo not rebuilt"
+        fi
+    fi
+done

@@ -1,0 +1,326 @@
+"""Forms of the web interface for dispute intake.
+
+Transition forms mirror the API's input serializers (casework/serializers.py) field by field, so a
+screen and the API ask for the same things and hand the same keyword arguments to the same service;
+tests/casework/test_views.py checks that they stay in step. Every rule about the values themselves
+stays in casework.services: a form only parses.
+"""
+
+import os
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from . import identifiers
+from .models import Case, CaseState, Category, Organisation, Worker
+from .permissions import Role
+
+User = get_user_model()
+
+# The seeded dispute categories (casework/seed.py) are data; listed here so that makemessages puts
+# their names into locale/en/LC_MESSAGES/django.po for the English interface ({% trans c.name %}).
+CATEGORY_NAMES = [
+    gettext_noop("拖欠劳动报酬"), gettext_noop("违法解除或封号停单"), gettext_noop("工伤或职业伤害"),
+    gettext_noop("社会保险"), gettext_noop("工作时间与休息休假"), gettext_noop("罚款与扣款"),
+    gettext_noop("算法与派单规则"), gettext_noop("抽成比例"), gettext_noop("确认劳动关系"), gettext_noop("其他"),
+]
+
+
+def staff_users(*roles):
+    qs = User.objects.filter(is_active=True)
+    if roles:
+        qs = qs.filter(groups__name__in=roles)
+    return qs.distinct().order_by("first_name", "username")
+
+
+class CategoryLabelMixin:
+    def label_from_instance(self, category):
+        from django.utils.translation import gettext
+
+        return gettext(category.name)  # seeded names are in the catalogue (CATEGORY_NAMES below)
+
+
+class CategoryChoiceField(CategoryLabelMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+class CategorySelectField(CategoryLabelMixin, forms.ModelChoiceField):
+    pass
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+# --------------------------------------------------------------------------------------------------
+# Transitions (one form per input serializer)
+# --------------------------------------------------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    comment = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AcceptForm(TransitionForm):
+    override_limitation = forms.BooleanField(label=_("时效例外受理（仅主管）"), required=False)
+    override_reason = forms.CharField(label=_("例外理由"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RejectForm(TransitionForm):
+    reason = forms.CharField(label=_("不予受理理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReopenForm(TransitionForm):
+    reason = forms.CharField(label=_("重新审查理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AssignLegalAidForm(TransitionForm):
+    lawyer = UserChoiceField(label=_("律师/志愿者"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lawyer"].queryset = staff_users(Role.LAWYER, Role.LEGAL_AID_VOLUNTEER)
+
+
+class ReferToMediationForm(TransitionForm):
+    mediator_organisation = forms.ModelChoiceField(
+        label=_("调解组织"), required=False,
+        queryset=Organisation.objects.filter(kind__in=[Organisation.Kind.MEDIATION_ORGANISATION, Organisation.Kind.UNION]),
+    )
+
+
+class ReferToArbitrationForm(TransitionForm):
+    commission = forms.CharField(label=_("劳动人事争议仲裁委员会"), required=False, max_length=200)
+
+
+class FileLawsuitForm(TransitionForm):
+    court = forms.ModelChoiceField(
+        label=_("人民法院"), required=False, queryset=Organisation.objects.filter(kind=Organisation.Kind.COURT)
+    )
+
+
+class ResolveForm(TransitionForm):
+    outcome = forms.ChoiceField(label=_("处理结果"), choices=Case.Outcome.choices)
+    amount_recovered = forms.DecimalField(label=_("挽回金额（元）"), max_digits=14, decimal_places=2, min_value=0)
+    outcome_detail = forms.CharField(label=_("结果说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# name -> (button label, form, button style): the order is the order of the buttons on the case page.
+TRANSITIONS = {
+    "start_screening": (_("开始审查"), TransitionForm, "primary"),
+    "accept": (_("受理"), AcceptForm, "primary"),
+    "reject": (_("不予受理"), RejectForm, "danger"),
+    "provide_consultation": (_("提供法律咨询"), TransitionForm, "primary"),
+    "assign_legal_aid": (_("指派法律援助"), AssignLegalAidForm, "primary"),
+    "refer_to_mediation": (_("转调解"), ReferToMediationForm, ""),
+    "refer_to_arbitration": (_("申请仲裁"), ReferToArbitrationForm, ""),
+    "file_lawsuit": (_("提起诉讼"), FileLawsuitForm, ""),
+    "resolve": (_("登记办理结果"), ResolveForm, "primary"),
+    "close": (_("结案"), TransitionForm, "primary"),
+    "reopen": (_("重新审查"), ReopenForm, "danger"),
+}
+
+# What the journal's entries are called on the timeline.
+EVENT_LABELS = {
+    "create": _("登记案件"),
+    "edit": _("修改登记信息"),
+    "add_evidence": _("上传证据"),
+    "reassign_handler": _("更换承办人"),
+    "reassign_legal_aid": _("更换援助律师/志愿者"),
+    **{name: label for name, (label, _form, _style) in TRANSITIONS.items()},
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Evidence
+# --------------------------------------------------------------------------------------------------
+
+# What a worker brings: photos and screenshots, scans, documents, chat exports, recordings, videos.
+EVIDENCE_EXTENSIONS = (
+    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".pdf", ".doc", ".docx", ".xls", ".xlsx",
+    ".txt", ".csv", ".mp3", ".m4a", ".amr", ".wav", ".mp4", ".mov", ".zip",
+)
+
+
+def validate_evidence_file(file):
+    ext = os.path.splitext(file.name)[1].lower()
+    if ext not in EVIDENCE_EXTENSIONS:
+        raise ValidationError(
+            _("不支持的文件类型“%(ext)s”。可上传：图片、PDF、Word/Excel、文本、录音、视频或 ZIP 压缩包。"),
+            params={"ext": ext or file.name},
+        )
+    limit = settings.WEIQUAN_EVIDENCE_MAX_BYTES
+    if file.size > limit:
+        raise ValidationError(_("文件过大（%(size).1f MB，上限 %(limit)d MB）。"),
+                              params={"size": file.size / 1048576, "limit": limit // 1048576})
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("证据文件"), validators=[validate_evidence_file])
+    description = forms.CharField(label=_("证据说明"), required=False, max_length=300)
+
+
+# --------------------------------------------------------------------------------------------------
+# The case list's filters (the same query parameters as the API's CaseFilter, which does the work)
+# --------------------------------------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, widget=forms.TextInput(
+        attrs={"placeholder": _("案件编号、劳动者姓名/手机号/身份证号、单位名称/信用代码"), "type": "search"}))
+    state = forms.MultipleChoiceField(label=_("状态"), required=False, choices=CaseState.choices,
+                                      widget=forms.SelectMultiple(attrs={"size": 4}))
+    category = forms.ChoiceField(label=_("争议类别"), required=False)
+    channel = forms.ChoiceField(label=_("来源渠道"), required=False, choices=[("", "—"), *Case.Channel.choices])
+    handler = forms.ChoiceField(label=_("承办人"), required=False)
+    is_group = forms.BooleanField(label=_("群体性案件"), required=False)
+    overdue = forms.BooleanField(label=_("审查超期"), required=False)
+    limitation_ending = forms.BooleanField(label=_("时效即将届满"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils.translation import gettext
+
+        self.fields["category"].choices = [("", "—")] + [
+            (code, gettext(name)) for code, name in Category.objects.values_list("code", "name")]
+        self.fields["handler"].choices = [("", "—")] + [
+            (u.pk, u.get_full_name() or u.username)
+            for u in staff_users(Role.INTAKE_OFFICER, Role.LAWYER, Role.MEDIATOR, Role.SUPERVISOR)
+        ]
+
+    def api_params(self):
+        """The cleaned filters as casework.filters.CaseFilter's query parameters (a QueryDict)."""
+        from django.http import QueryDict
+
+        data = self.cleaned_data
+        params = QueryDict(mutable=True)
+        if data.get("state"):
+            params.setlist("state", data["state"])
+        for name in ("category", "channel", "handler"):
+            if data.get(name):
+                params[name] = data[name]
+        for name in ("is_group", "overdue", "limitation_ending"):
+            if data.get(name):
+                params[name] = "true"
+        return params
+
+
+# --------------------------------------------------------------------------------------------------
+# Intake of a walk-in worker's complaint
+# --------------------------------------------------------------------------------------------------
+
+
+class ClaimantForm(forms.Form):
+    """One claimant: an existing worker (found by phone or ID), or a new one typed in."""
+
+    worker = forms.ModelChoiceField(queryset=Worker.objects.all(), required=False, widget=forms.HiddenInput)
+    lookup = forms.CharField(label=_("手机号或身份证号"), required=False, max_length=32)
+    name = forms.CharField(label=_("姓名"), required=False, max_length=100)
+    id_number = forms.CharField(label=_("身份证号码"), required=False, max_length=32)
+    phone = forms.CharField(label=_("手机号码"), required=False, max_length=32)
+    occupation = forms.ChoiceField(label=_("职业"), choices=Worker.Occupation.choices, initial=Worker.Occupation.RIDER)
+    is_union_member = forms.BooleanField(label=_("工会会员"), required=False)
+    is_representative = forms.BooleanField(label=_("推举代表"), required=False)
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        return identifiers.validate_resident_id(value) if value.strip() else ""
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return identifiers.normalise_phone(value) if value.strip() else ""
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("worker") is None and not any(data.get(f) for f in ("name", "id_number", "lookup")):
+            if self.empty_permitted and not self.has_changed():
+                return data
+            raise ValidationError(_("请查找已登记的劳动者，或填写新劳动者的姓名和身份证号码。"))
+        if data.get("worker") is None and (data.get("name") or data.get("id_number")):
+            missing = {}
+            if not data.get("name"):
+                missing["name"] = _("新劳动者请填写姓名。")
+            if not data.get("id_number"):
+                missing["id_number"] = _("新劳动者请填写身份证号码。")
+            if missing:
+                raise ValidationError(missing)
+        return data
+
+
+class ClaimForm(forms.Form):
+    category = CategorySelectField(label=_("类别"), queryset=Category.objects.all(), to_field_name="code", required=False)
+    description = forms.CharField(label=_("请求事项"), required=False, max_length=300)
+    amount = forms.DecimalField(label=_("金额（元）"), required=False, max_digits=14, decimal_places=2, min_value=0)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not self.has_changed():
+            return data
+        if not data.get("description"):
+            self.add_error("description", _("请填写请求事项。"))
+        if not data.get("category"):
+            self.add_error("category", _("请选择类别。"))
+        return data
+
+
+ClaimantFormSet = forms.formset_factory(ClaimantForm, extra=0, min_num=1, validate_min=True, max_num=200)
+ClaimFormSet = forms.formset_factory(ClaimForm, extra=0, min_num=1, max_num=200)
+
+
+# <input type="date"> takes only ISO dates, whatever the language's display format.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class IntakeForm(forms.Form):
+    title = forms.CharField(label=_("案由"), max_length=200)
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=Case.Channel.choices, initial=Case.Channel.WALK_IN)
+    facts = forms.CharField(label=_("事实与理由"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    categories = CategoryChoiceField(
+        label=_("争议类别"), queryset=Category.objects.all(), to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    respondents = forms.ModelMultipleChoiceField(
+        label=_("被申请单位"), required=False,
+        queryset=Organisation.objects.filter(kind__in=Organisation.EMPLOYER_KINDS),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    new_respondent_name = forms.CharField(label=_("新单位名称"), required=False, max_length=200)
+    new_respondent_kind = forms.ChoiceField(
+        label=_("单位类型"), required=False,
+        choices=[(k, label) for k, label in Organisation.Kind.choices if k in Organisation.EMPLOYER_KINDS],
+        initial=Organisation.Kind.PLATFORM,
+    )
+    new_respondent_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=32)
+    override_credit_code = forms.BooleanField(label=_("校验码不符仍登记（仅主管）"), required=False)
+    override_reason = forms.CharField(label=_("例外理由"), required=False, max_length=300)
+    received_on = forms.DateField(label=_("登记日期"), widget=DATE_INPUT)
+    infringement_known_on = forms.DateField(
+        label=_("知道或应当知道权利被侵害之日"), required=False, widget=DATE_INPUT
+    )
+    employment_ended_on = forms.DateField(
+        label=_("劳动关系/合作终止日"), required=False, widget=DATE_INPUT,
+        help_text=_("仍在职（仍在平台接单）则留空。"),
+    )
+    evidence_description = forms.CharField(label=_("证据说明"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].initial = timezone.localdate()
+
+    def clean_new_respondent_credit_code(self):
+        value = self.cleaned_data["new_respondent_credit_code"]
+        return identifiers.validate_credit_code_format(value) if value.strip() else ""
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("respondents") and not data.get("new_respondent_name"):
+            self.add_error("respondents", _("请选择被申请单位，或登记一个新单位。"))
+        return data

@@ -1,0 +1,179 @@
+"""The mediation documents, on casework's pipeline (docs/documents.md): which PDFs, from which templates.
+
+| kind | title | issued in | asked for automatically |
+|---|---|---|---|
+| acceptance_notice | 调解受理通知书 | once accepted | on `accept` |
+| session_minutes | 调解笔录 (owner: the session) | any time | when a session is recorded |
+| agreement | 调解协议书 | agreed and after | on `reach_agreement` |
+| termination_notice | 调解终结书 | failed, withdrawn | on `fail`/`expire`/`withdraw` (the sweep queues it) |
+| confirmation_application | 司法确认申请书 | agreed, confirmation pending, confirmed | on `request_confirmation` |
+| court_summary | 调解情况摘要（致法院） | any state | — |
+"""
+
+from django.utils import timezone
+
+from casework import amounts, documents
+from casework import rules_of_law as law
+from casework.documents import person_name, timeline
+
+from .models import Mediation, MediationSession, MediationState, Source
+from .services import NEXT_STEP_TEXT, base_period_days, confirmation_window
+
+S = MediationState
+_STATE_LABELS = dict(MediationState.choices)
+
+EVENT_LABELS = {
+    "create": "登记",
+    "accept": "受理",
+    "decline": "不予受理",
+    "assign_mediator": "指定调解员",
+    "extend": "延长调解期限",
+    "reach_agreement": "达成调解协议",
+    "fail": "调解终结",
+    "expire": "期满终结",
+    "withdraw": "撤回",
+    "request_confirmation": "申请司法确认",
+    "confirm": "司法确认",
+    "reject_confirmation": "司法确认被驳回",
+    "resume": "恢复调解",
+    "fulfil": "履行完毕",
+    "default": "未按期履行",
+    "record_session": "调解",
+    "record_payment": "履行",
+    "recuse": "调解员回避",
+    "reassign_mediator": "改派调解员",
+}
+
+
+def event_detail(event) -> str:
+    p = event.payload or {}
+    name = event.transition
+    if name == "accept" and p.get("deadline"):
+        return f"调解期限至 {p['deadline']}（{p.get('days')} 日）"
+    if name == "assign_mediator" and p.get("mediator_name"):
+        return f"调解员：{p['mediator_name']}"
+    if name == "extend":
+        return f"延长 {p.get('days')} 日，至 {p.get('deadline')}（双方同意）"
+    if name == "reach_agreement" and p.get("total") is not None:
+        return f"协议总额 {amounts.figures(p['total'])}"
+    if name == "record_payment" and p.get("amount") is not None:
+        return f"收到 {amounts.figures(p['amount'])}（{p.get('paid_on')}）"
+    if name == "record_session":
+        return f"第 {p.get('seq')} 次调解"
+    if name == "confirm" and p.get("ruling_number"):
+        return f"裁定书：{p['ruling_number']}"
+    if name in ("decline", "fail", "withdraw", "reject_confirmation") and p.get("reason") and not event.comment:
+        return p["reason"]
+    if name == "default" and p.get("next_step"):
+        return {"payment_order": "可申请支付令", "enforcement": "可申请强制执行", "arbitration": "可申请仲裁或起诉"}[p["next_step"]]
+    return ""
+
+
+def issuer(mediation) -> str:
+    """The mediation organisation (the union's centre) when known, else the mediator's union."""
+    if mediation.organisation is not None and mediation.organisation.kind in ("union", "mediation_organisation"):
+        return mediation.organisation.name
+    return documents.issuing_organisation(mediation.mediator)
+
+
+def claimants_in_order(mediation):
+    """The claimants as the referral listed them (the order of the link rows)."""
+    links = mediation.claimants.through.objects.filter(mediation=mediation).select_related("worker").order_by("id")
+    return [link.worker for link in links]
+
+
+def mediation_context(mediation: Mediation, document) -> dict:
+    claims = list(mediation.claims.select_related("category"))
+    stated = [c.amount for c in claims if c.amount is not None]
+    agreement = mediation.agreement
+    instalments = list(agreement.instalments.all()) if agreement else []
+    payments = list(agreement.payments.select_related("instalment")) if agreement else []
+    window = confirmation_window(mediation)
+    claimants = claimants_in_order(mediation)
+    respondents = list(mediation.respondents.order_by("name"))
+    events = timeline(mediation, EVENT_LABELS, _STATE_LABELS, event_detail)
+    days = base_period_days(mediation.source, mediation.procedure) if (
+        mediation.source != Source.COURT_IN_SUIT or mediation.procedure) else None
+    return {
+        "mediation": mediation,
+        "claimants": claimants,
+        "respondents": respondents,
+        "copies": len(claimants) + len(respondents) + 1,
+        "claims": claims,
+        "claim_total": sum(stated) if stated else None,
+        "agreement": agreement,
+        "instalments": instalments,
+        "payments": payments,
+        "sessions": list(mediation.sessions.order_by("seq")),
+        "extensions": list(mediation.extensions.order_by("id")),
+        "events": events,
+        "milestones": [e for e in events if e["to"]],
+        "period_days": days,
+        "confirmation_window": window,
+        "confirmation_days": law.JUDICIAL_CONFIRMATION_APPLICATION_DAYS,
+        "mediator_name": person_name(mediation.mediator),
+        "state_label": _STATE_LABELS.get(document.owner_state, document.owner_state),
+        "source_label": Source(mediation.source).label,
+        "next_step_text": NEXT_STEP_TEXT.get(mediation.next_step, ""),
+        "case": mediation.case,
+        "payment_order_possible": agreement is not None and agreement.basis in law.PAYMENT_ORDER_AGREEMENT_BASES,
+        "today": timezone.localdate(),
+        "union_days": law.UNION_MEDIATION_DAYS,
+    }
+
+
+AFTER_ACCEPTANCE = [s for s in MediationState if s not in (S.REFERRED, S.DECLINED)]
+WITH_AGREEMENT = [S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED, S.FULFILLED, S.DEFAULTED]
+
+documents.register(
+    Mediation, "acceptance_notice", title="调解受理通知书", code="SL",
+    template="documents/mediation/acceptance_notice.html", context=mediation_context, issuer=issuer,
+    subject="劳动争议调解受理通知：调解组织、调解期限、当事人权利义务",
+    states=AFTER_ACCEPTANCE, auto_on=[S.ACCEPTED],
+)
+documents.register(
+    Mediation, "agreement", title="调解协议书", code="XY",
+    template="documents/mediation/agreement.html", context=mediation_context, issuer=issuer,
+    subject="劳动争议调解协议书：给付金额（大写）、分期履行、其他义务、生效与司法确认",
+    states=WITH_AGREEMENT, auto_on=[S.AGREED],
+)
+documents.register(
+    Mediation, "termination_notice", title="调解终结书", code="ZJ",
+    template="documents/mediation/termination_notice.html", context=mediation_context, issuer=issuer,
+    subject="劳动争议调解终结书：终结原因与后续救济途径",
+    states=[S.FAILED, S.WITHDRAWN], auto_on=[S.FAILED, S.WITHDRAWN],
+)
+documents.register(
+    Mediation, "confirmation_application", title="司法确认申请书", code="QR",
+    template="documents/mediation/confirmation_application.html", context=mediation_context, issuer=issuer,
+    subject="调解协议司法确认申请书（民事诉讼法第二百零五条）",
+    states=[S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED], auto_on=[S.CONFIRMATION_PENDING],
+)
+documents.register(
+    Mediation, "court_summary", title="调解情况摘要", code="ZY",
+    template="documents/mediation/court_summary.html", context=mediation_context, issuer=issuer,
+    subject="诉调对接调解情况摘要（致委派/委托法院）",
+)
+
+
+def session_context(session: MediationSession, document) -> dict:
+    mediation = session.mediation
+    return {
+        "session": session,
+        "mediation": mediation,
+        "claimants": claimants_in_order(mediation),
+        "respondents": list(mediation.respondents.order_by("name")),
+        "claims": list(mediation.claims.select_related("category")),
+        "mediator_name": person_name(mediation.mediator),
+        "recorder_name": person_name(session.recorded_by),
+        "source_label": Source(mediation.source).label,
+        "minutes": [p for p in session.minutes.splitlines() if p.strip()],
+    }
+
+
+documents.register(
+    MediationSession, "session_minutes", title="调解笔录", code="BL",
+    template="documents/mediation/session_minutes.html", context=session_context,
+    issuer=lambda s: issuer(s.mediation), reference=lambda s: s.number,
+    subject="劳动争议调解笔录",
+)
