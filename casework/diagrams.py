@@ -88,7 +88,7 @@ def layout(model) -> Layout:
     # 2. ranks: longest path over the forward edges
     forward = [(s, t) for s, t, _n in edges if (s, t) not in back and s != t]
     rank = {v: 0 for v in values}
-    for _ in range(len(values)):
+    for _round in range(len(values)):
         changed = False
         for s, t in forward:
             if rank[t] < rank[s] + 1:

@@ -6,17 +6,15 @@ tests/casework/test_views.py checks that they stay in step. Every rule about the
 stays in casework.services: a form only parses.
 """
 
-import os
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from . import identifiers
+from . import identifiers, services
 from .models import Case, CaseState, Category, Organisation, Worker
 from .permissions import Role
 
@@ -141,28 +139,8 @@ EVENT_LABELS = {
 # Evidence
 # --------------------------------------------------------------------------------------------------
 
-# What a worker brings: photos and screenshots, scans, documents, chat exports, recordings, videos.
-EVIDENCE_EXTENSIONS = (
-    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".pdf", ".doc", ".docx", ".xls", ".xlsx",
-    ".txt", ".csv", ".mp3", ".m4a", ".amr", ".wav", ".mp4", ".mov", ".zip",
-)
-
-
-def validate_evidence_file(file):
-    ext = os.path.splitext(file.name)[1].lower()
-    if ext not in EVIDENCE_EXTENSIONS:
-        raise ValidationError(
-            _("不支持的文件类型“%(ext)s”。可上传：图片、PDF、Word/Excel、文本、录音、视频或 ZIP 压缩包。"),
-            params={"ext": ext or file.name},
-        )
-    limit = settings.WEIQUAN_EVIDENCE_MAX_BYTES
-    if file.size > limit:
-        raise ValidationError(_("文件过大（%(size).1f MB，上限 %(limit)d MB）。"),
-                              params={"size": file.size / 1048576, "limit": limit // 1048576})
-
-
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("证据文件"), validators=[validate_evidence_file])
+    file = forms.FileField(label=_("证据文件"), validators=[services.validate_evidence_file])
     description = forms.CharField(label=_("证据说明"), required=False, max_length=300)
 
 

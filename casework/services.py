@@ -6,6 +6,7 @@ Errors: `ValidationError` (bad input, field by field) -> 400, `PermissionDenied`
 """
 
 import hashlib
+import os
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import identifiers, journal, legal_calendar
 from .models import (
@@ -321,14 +323,36 @@ def add_respondent(*, case, actor, organisation) -> None:
     case.respondents.add(organisation)
 
 
+# What a worker brings: photos and screenshots, scans, documents, chat exports, recordings, videos.
+EVIDENCE_EXTENSIONS = (
+    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".pdf", ".doc", ".docx", ".xls", ".xlsx",
+    ".txt", ".csv", ".mp3", ".m4a", ".amr", ".wav", ".mp4", ".mov", ".zip",
+)
+
+
+def validate_evidence_file(file) -> None:
+    """Type (by extension) and size limits for evidence, the same for the API and the web forms."""
+    ext = os.path.splitext(file.name)[1].lower()
+    if ext not in EVIDENCE_EXTENSIONS:
+        raise ValidationError(
+            _("不支持的文件类型“%(ext)s”。可上传：图片、PDF、Word/Excel、文本、录音、视频或 ZIP 压缩包。"),
+            params={"ext": ext or file.name},
+        )
+    limit = settings.WEIQUAN_EVIDENCE_MAX_BYTES
+    if file.size > limit:
+        raise ValidationError(_("文件过大（%(size).1f MB，上限 %(limit)d MB）。"),
+                              params={"size": file.size / 1048576, "limit": limit // 1048576})
+
+
 def add_evidence(*, case, actor, file, description="") -> Evidence:
     """Store an evidence file with its SHA-256, so a copy can later be shown to be unaltered."""
     _require(actor, "casework.view_case", case)
     if not actor.has_perm("casework.change_case", case) and case.legal_aid_by_id != actor.pk:
         raise PermissionDenied("You may not add evidence to this case.")
-    max_bytes = settings.WEIQUAN_EVIDENCE_MAX_BYTES
-    if file.size > max_bytes:
-        raise ValidationError({"file": [f"文件过大（上限 {max_bytes // (1024 * 1024)} MB）。"]})
+    try:
+        validate_evidence_file(file)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)

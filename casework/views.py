@@ -9,6 +9,7 @@ filled in, with everything they typed still there.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -229,8 +230,8 @@ def case_context(request, case, **extra):
         "limitation": limitation if case.state in services.LIMITATION_WATCH_STATES else None, "today": today,
         "limitation_days": (limitation.date - today).days if limitation else None,
         "diagram": diagrams.state_machine_svg(Case, current=case.state, allowed=allowed, labels=TRANSITION_LABELS),
-        "max_evidence_mb": services.settings.WEIQUAN_EVIDENCE_MAX_BYTES // (1024 * 1024),
-        "evidence_types": " ".join(f.EVIDENCE_EXTENSIONS),
+        "max_evidence_mb": settings.WEIQUAN_EVIDENCE_MAX_BYTES // (1024 * 1024),
+        "evidence_types": " ".join(services.EVIDENCE_EXTENSIONS),
     }
     context.update(extra)
     return context
@@ -427,8 +428,8 @@ class IntakeView(LoginRequiredMixin, View):
     def render_form(self, form, claimants, claims, status=200, evidence_errors=()):
         return render(self.request, self.template_name, {
             "form": form, "claimants": claimants, "claims": claims, "evidence_errors": evidence_errors,
-            "evidence_types": ",".join(f.EVIDENCE_EXTENSIONS),
-            "max_evidence_mb": services.settings.WEIQUAN_EVIDENCE_MAX_BYTES // (1024 * 1024),
+            "evidence_types": ",".join(services.EVIDENCE_EXTENSIONS),
+            "max_evidence_mb": settings.WEIQUAN_EVIDENCE_MAX_BYTES // (1024 * 1024),
             "lookup_url": reverse("casework:cases:lookup_worker"),
         }, status=status)
 
@@ -443,7 +444,7 @@ class IntakeView(LoginRequiredMixin, View):
         evidence_errors = []
         for upload in files:
             try:
-                f.validate_evidence_file(upload)
+                services.validate_evidence_file(upload)
             except ValidationError as exc:
                 evidence_errors.append(f"{upload.name}：{exc.messages[0]}")
         valid = form.is_valid() & claimants.is_valid() & claims.is_valid()

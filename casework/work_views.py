@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
-from viewflow.workflow.models import Task
 
 from . import charts, forms, services
-from .models import Case, CaseState, Category
+from .models import CaseState, Category
 from .permissions import may_act
 from .views import refusal_message, visible_cases
 from .workflow import FLOWS, hydrate, inbox, open_tasks
@@ -143,9 +142,11 @@ class DashboardView(LoginRequiredMixin, View):
         figures = cases.order_by().aggregate(
             open=Count("id", filter=Q(state__in=[s.value for s in CaseState if s not in (CaseState.CLOSED, CaseState.REJECTED, CaseState.RESOLVED)])),
             screening_overdue=Count("id", filter=Q(state__in=services.EDITABLE_STATES, screening_due_on__lt=today)),
-            limitation_ending=Count("id", filter=Q(state__in=services.LIMITATION_WATCH_STATES,
+            limitation_ending=Count("id", filter=Q(state__in=services.LIMITATION_WATCH_STATES, limitation_overridden=False,
                                                    limitation_ends_on__gte=today, limitation_ends_on__lte=horizon)),
-            limitation_passed=Count("id", filter=Q(state__in=services.LIMITATION_WATCH_STATES, limitation_ends_on__lt=today)),
+            # not counting cases a supervisor accepted despite the limitation (a reasoned override)
+            limitation_passed=Count("id", filter=Q(state__in=services.LIMITATION_WATCH_STATES, limitation_overridden=False,
+                                                   limitation_ends_on__lt=today)),
             group=Count("id", filter=Q(is_group=True)),
             recovered=Sum("amount_recovered"),
             total=Count("id"),

@@ -2,9 +2,9 @@
 
 | kind | title | issued in | asked for automatically |
 |---|---|---|---|
-| acceptance_notice | 调解受理通知书 | once accepted | on `accept` |
+| acceptance_notice | 调解受理通知书 | accepted, in progress | on `accept` |
 | session_minutes | 调解笔录 (owner: the session) | any time | when a session is recorded |
-| agreement | 调解协议书 | agreed and after | on `reach_agreement` |
+| agreement | 调解协议书 | agreed, confirmation pending, confirmed | on `reach_agreement` |
 | termination_notice | 调解终结书 | failed, withdrawn | on `fail`/`expire`/`withdraw` (the sweep queues it) |
 | confirmation_application | 司法确认申请书 | agreed, confirmation pending, confirmed | on `request_confirmation` |
 | court_summary | 调解情况摘要（致法院） | any state | — |
@@ -92,6 +92,9 @@ def mediation_context(mediation: Mediation, document) -> dict:
     claimants = claimants_in_order(mediation)
     respondents = list(mediation.respondents.order_by("name"))
     events = timeline(mediation, EVENT_LABELS, _STATE_LABELS, event_detail)
+    for event in events:  # the sweeps act as "system"
+        if event["who"] == "system":
+            event["who"] = "系统（巡检）"
     days = base_period_days(mediation.source, mediation.procedure) if (
         mediation.source != Source.COURT_IN_SUIT or mediation.procedure) else None
     return {
@@ -122,20 +125,17 @@ def mediation_context(mediation: Mediation, document) -> dict:
     }
 
 
-AFTER_ACCEPTANCE = [s for s in MediationState if s not in (S.REFERRED, S.DECLINED)]
-WITH_AGREEMENT = [S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED, S.FULFILLED, S.DEFAULTED]
-
 documents.register(
     Mediation, "acceptance_notice", title="调解受理通知书", code="SL",
     template="documents/mediation/acceptance_notice.html", context=mediation_context, issuer=issuer,
     subject="劳动争议调解受理通知：调解组织、调解期限、当事人权利义务",
-    states=AFTER_ACCEPTANCE, auto_on=[S.ACCEPTED],
+    states=[S.ACCEPTED, S.IN_PROGRESS], auto_on=[S.ACCEPTED],
 )
 documents.register(
     Mediation, "agreement", title="调解协议书", code="XY",
     template="documents/mediation/agreement.html", context=mediation_context, issuer=issuer,
     subject="劳动争议调解协议书：给付金额（大写）、分期履行、其他义务、生效与司法确认",
-    states=WITH_AGREEMENT, auto_on=[S.AGREED],
+    states=[S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED], auto_on=[S.AGREED],
 )
 documents.register(
     Mediation, "termination_notice", title="调解终结书", code="ZJ",

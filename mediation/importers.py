@@ -691,8 +691,9 @@ def import_referrals(*, actor, data: bytes, filename: str = "", court=None, sour
         raise ValidationError({"court": ["请选择一家人民法院。"]})
     if source is not None and source not in Source.values:
         raise ValidationError({"source": [f"未知的调解类型：{source}"]})
-    from .services import check_intake_court
+    from .services import check_intake_court, intake_court_of
 
+    restricted_to = intake_court_of(actor)
     text, encoding = decode(data)
     fmt, records = parse(text, filename)
     report = ImportReport(filename=filename, format=fmt, encoding=encoding, total=len(records))
@@ -708,7 +709,7 @@ def import_referrals(*, actor, data: bytes, filename: str = "", court=None, sour
             number = str(raw.get("court_case_number") or "").strip() if isinstance(raw, dict) else ""
             try:
                 row = clean_referral(raw, lookups=lookups, default_court=court, default_source=source)
-                check_intake_court(actor, row.court, row.source)
+                check_intake_court(actor, row.court, row.source, restricted_to=restricted_to)
             except ValidationError as exc:
                 report.rows.append(RowResult(rownum, "refused", number, reasons=reasons_of(exc)))
                 continue

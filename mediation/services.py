@@ -207,12 +207,24 @@ def _after_ending(mediation, what: str):
 # --------------------------------------------------------------------------------------------------
 
 
-def check_intake_court(actor, court, source):
-    """A court liaison enters and imports referrals of their own court only."""
+def intake_court_of(actor):
+    """The court `actor` may enter referrals for only (a court liaison's own court), or None when
+    they may enter any (union mediators and supervisors)."""
     own = court_of(actor)
-    if own is not None and not (actor.groups.filter(name__in=[Role.MEDIATOR, Role.SUPERVISOR]).exists()):
-        if source not in COURT_SOURCES or court is None or court.pk != own.pk:
-            raise PermissionDenied("法院联络员只能登记本院委派或委托的调解。")
+    if own is None or actor.groups.filter(name__in=[Role.MEDIATOR, Role.SUPERVISOR]).exists():
+        return None
+    return own
+
+
+_ANY_COURT = object()
+
+
+def check_intake_court(actor, court, source, *, restricted_to=_ANY_COURT):
+    """A court liaison enters and imports referrals of their own court only (`restricted_to`:
+    intake_court_of(actor), when the caller has it already)."""
+    own = intake_court_of(actor) if restricted_to is _ANY_COURT else restricted_to
+    if own is not None and (source not in COURT_SOURCES or court is None or court.pk != own.pk):
+        raise PermissionDenied("法院联络员只能登记本院委派或委托的调解。")
 
 
 def create_referral(*, actor, source, referred_on, claimants, respondents, claims=(), court=None,
@@ -685,7 +697,7 @@ def request_confirmation(*, mediation, actor, court=None, comment="") -> Mediati
     if mediation.state == S.AGREED and window is not None and today > window.date:
         effective = mediation.agreement.effective_on
         detail = (
-            f"申请司法确认已逾期：须自调解协议生效之日（{_fmt(effective)}）起三十日内，即 {_fmt(window.date)} 前"
+            f"申请司法确认已逾期：须自调解协议生效之日（{_fmt(effective)}）起三十日内、最迟于 {_fmt(window.date)}"
             f"由双方共同提出（民事诉讼法第二百零五条），今天是第 {(today - effective).days} 日。"
             "双方可重新达成协议或就争议申请仲裁、起诉；协议涉及劳动报酬等事项的，未履行时可申请支付令。"
         )

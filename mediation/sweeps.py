@@ -8,9 +8,9 @@
   mediator is told the next legal step (payment order, enforcement, or arbitration).
 
 How a sweep changes state: one conditional `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
-AND state = … RETURNING …` per source state, then one bulk journal insert (`journal.record_many`,
-the same hash chain and lock as single events) and one bulk notification insert, all in one
-transaction. This is the only place besides `services` that moves a mediation's state, and it
+AND state = … RETURNING …` per source state, then one bulk journal insert (`journal.record_many`:
+the same hash chain and lock as single events, one COPY on PostgreSQL) and one bulk notification
+insert (COPY into a scratch table, one INSERT … ON CONFLICT DO NOTHING), all in one transaction. This is the only place besides `services` that moves a mediation's state, and it
 records exactly what the `expire`/`fulfil`/`default` transitions would. Two sweeps at once: a row
 is taken by exactly one of them (the other skips the locked row, and re-checks the state of any
 row it does take), and the notifications' unique key lets each warning through once.
@@ -92,8 +92,9 @@ def claim_transition(queryset, *, source: str, target: str, assignments: dict) -
 
 def notify_many(items) -> int:
     """`items`: (recipient_id, object_id, key, message) about mediations. Inserts those not sent yet
-    (the unique (recipient, key) decides, also against a sweep running at the same time) in one
-    statement, and e-mails them after the commit. Returns how many were new."""
+    (the unique (recipient, key) decides, also against a sweep running at the same time) in a
+    constant number of statements, and e-mails the new ones after the commit. Returns how many
+    were new."""
     seen, rows = set(), []
     for recipient_id, object_id, key, message in items:
         if recipient_id is None or (recipient_id, key) in seen:
@@ -106,37 +107,48 @@ def notify_many(items) -> int:
     now = timezone.now()
     table = _q(Notification._meta.db_table)
     columns = "recipient_id, content_type_id, object_id, key, message, created_at, emailed"
-    new_ids = []
+    created = []  # (id, recipient_id)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            recipients, oids, keys, messages = (list(c) for c in zip(*rows))
+            # COPY into a scratch table, then one INSERT … ON CONFLICT DO NOTHING: the fast way in,
+            # and a warning another sweep inserted first is skipped, not an error.
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS mediation_notify_buffer "
+                           "(r bigint, o text, k text, m text, n serial) ON COMMIT DROP")
+            cursor.execute("TRUNCATE mediation_notify_buffer")
+            with cursor.copy("COPY mediation_notify_buffer (r, o, k, m) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT r, %s, o, k, m, %s, false "
-                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS t(r, o, k, m) "
-                "ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id",
-                [ct, now, recipients, oids, keys, messages],
+                f"INSERT INTO {table} ({columns}) SELECT r, %s, o, k, m, %s, false FROM mediation_notify_buffer "
+                "ORDER BY n ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id, recipient_id",
+                [ct, now],
             )
-            new_ids = [r[0] for r in cursor.fetchall()]
+            created = cursor.fetchall()
         else:
-            created = connection.ops.adapt_datetimefield_value(now)
+            stamp = connection.ops.adapt_datetimefield_value(now)
             for start in range(0, len(rows), 500):
                 chunk = rows[start:start + 500]
                 values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-                params = [v for r, o, k, m in chunk for v in (r, ct, o, k, m, created, False)]
+                params = [v for r, o, k, m in chunk for v in (r, ct, o, k, m, stamp, False)]
                 cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id",
+                    f"INSERT INTO {table} ({columns}) VALUES {values} "
+                    "ON CONFLICT (recipient_id, key) DO NOTHING RETURNING id, recipient_id",
                     params,
                 )
-                new_ids.extend(r[0] for r in cursor.fetchall())
-    if new_ids:
-        transaction.on_commit(lambda: _email(new_ids), robust=True)
-    return len(new_ids)
+                created.extend(cursor.fetchall())
+    if created:
+        with_email = set(get_user_model().objects.filter(pk__in={r for _i, r in created}).exclude(email="")
+                         .values_list("pk", flat=True))
+        to_mail = [i for i, r in created if r in with_email]
+        if to_mail:
+            transaction.on_commit(lambda: _email(to_mail), robust=True)
+    return len(created)
 
 
 def _email(ids):
     from casework import services as casework_services
 
-    for note in Notification.objects.filter(pk__in=ids, emailed=False).exclude(recipient__email="").select_related("recipient"):
+    for note in Notification.objects.filter(pk__in=ids, emailed=False).select_related("recipient"):
         casework_services._email(note)
 
 
@@ -236,8 +248,11 @@ def _issue_after_commit(ids, kind):
     from . import tasks
 
     def queue():
+        eager = tasks.issue_documents.app.conf.task_always_eager
         for start in range(0, len(ids), 200):
-            tasks.issue_documents.delay(ids[start:start + 200], kind)
+            chunk = ids[start:start + 200]
+            # No broker: run it here (as casework.tasks.queue_render does), without a round trip.
+            tasks.issue_documents(chunk, kind) if eager else tasks.issue_documents.delay(chunk, kind)
 
     transaction.on_commit(queue, robust=True)
 

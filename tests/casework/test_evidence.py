@@ -71,3 +71,11 @@ def test_mediator_can_read_but_not_add():
     mediator = make_user(Role.MEDIATOR)
     assert client_for(mediator).get(f"/api/v1/cases/{case.pk}/evidence/").status_code == 200
     assert upload(mediator, case).status_code == 403
+
+
+def test_a_file_type_outside_the_list_is_refused_through_the_api_too():
+    case = case_in_state("screening")
+    response = upload(make_user(Role.INTAKE_OFFICER), case, b"MZ\x90\x00", name="payload.exe")
+    assert response.status_code == 400 and "payload" not in str(Evidence.objects.all())
+    assert ".exe" in response.json()["file"][0]
+    assert not Evidence.objects.exists()

@@ -6,16 +6,15 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from casework import diagrams, forms, serializers, services
+from casework import diagrams, forms, services
 from casework.api import CaseViewSet
 from casework.models import Case, CaseState as S, Organisation, Worker
 from casework.permissions import Role
 from tests.scenarios import (
-    PATHS, advance, case_in_state, make_case, make_organisation, make_user, make_worker, supervisor,
+    advance, case_in_state, make_case, make_organisation, make_user, make_worker, supervisor,
     valid_credit_code, valid_resident_id,
 )
 

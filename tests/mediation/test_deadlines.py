@@ -160,7 +160,7 @@ def test_confirmation_window_edge_days(effective_on, last_day, first_late_day):
         with pytest.raises(TransitionRefused) as refused:
             services.request_confirmation(mediation=late, actor=late.mediator)
         message = refused.value.detail
-        assert "已逾期" in message and f"{last_day:%Y-%m-%d} 前" in message and "第二百零五条" in message
+        assert "已逾期" in message and f"最迟于 {last_day:%Y-%m-%d}" in message and "第二百零五条" in message
         assert f"第 {(first_late_day - effective_on).days} 日" in message
         late.refresh_from_db()
         assert late.state == S.AGREED

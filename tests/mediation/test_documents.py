@@ -99,7 +99,11 @@ def test_confirmation_application_and_acceptance_notice(django_capture_on_commit
     _document, text = issued(m, "confirmation_application", django_capture_on_commit_callbacks)
     assert "司法确认申请书" in text and "第二百零五条" in text and "确认" in text and "有效" in text
     assert "厦门市思明区人民法院（文书测试）" in text
-    _document, text = issued(m, "acceptance_notice", django_capture_on_commit_callbacks)
+    # Issued once, when accepted (not in later states).
+    notice = documents.render_and_store(documents.documents_for(m, "acceptance_notice").get().pk)
+    assert notice.owner_state == "accepted"
+    with notice.file.open("rb") as f:
+        text = flat(pdf_text(f.read()))
     assert "调解受理通知书" in text and "调解期限为30日" in text
     assert f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日届满" in text
 

@@ -11,7 +11,7 @@ from casework.models import Case, CaseState
 from casework.permissions import Role
 from tests.scenarios import make_organisation, make_user, valid_resident_id
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-for-tests-1"  # tests.scenarios.make_user
 
@@ -41,7 +41,7 @@ def run_transition(page, button_text, fill=None):
     expect(page.locator("#case-head")).to_be_visible()
 
 
-def test_walk_in_complaint_to_a_downloaded_summary(browser, live_server, tmp_path):
+def test_walk_in_complaint_to_a_downloaded_summary(browser, live_server, tmp_path, reference_data):
     officer = make_user(Role.INTAKE_OFFICER, first_name="周敏")
     chief = make_user(Role.SUPERVISOR, first_name="郑立")
     volunteer = make_user(Role.LEGAL_AID_VOLUNTEER, first_name="黄晓雨")

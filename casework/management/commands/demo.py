@@ -32,6 +32,7 @@ from casework.demo_data import Titles
 from casework.models import Case, Notification, Organisation, StaffProfile
 from casework.permissions import Role
 from casework.transitions import TransitionRefused
+from mediation.demo import MediationDemo
 
 SUPERUSER = "admin"
 
@@ -80,21 +81,34 @@ class Command(BaseCommand):
         self.output_dir = Path(output).expanduser().resolve()
         self.output_dir.mkdir(parents=True, exist_ok=True)
 
-        try:
-            with transaction.atomic():
-                self.seed_people()
-                self.walk_cases()
-                self.sweep()
-                problems = self.check_final_states()
-                self.print_table()
-                checked, broken = journal.verify()
-                if broken:
-                    problems.append(f"journal broken at {broken} ({checked} events before it verified)")
-                if problems:
-                    raise CommandError("Demo failed; nothing was saved:\n  " + "\n  ".join(problems))
-        except (ValidationError, PermissionDenied, TransitionRefused) as exc:
-            detail = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(f"Demo failed: a service refused a step ({detail}); nothing was saved.") from exc
+        # The demo's addresses are *.example: hold every notification e-mail in memory (they go out
+        # when the run's transaction commits) and list them, rather than hand them to whatever
+        # backend is configured (the console one would dump MIME).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            mail.outbox = []
+            try:
+                with transaction.atomic():
+                    self.seed_people()
+                    self.walk_cases()
+                    self.mediations.walk()
+                    self.sweep()
+                    self.mediations.sweep()
+                    self.mediations.finish_group_case(self.act)
+                    problems = self.check_final_states() + self.mediations.check()
+                    self.print_table()
+                    self.mediations.print_table()
+                    checked, broken = journal.verify()
+                    if broken:
+                        problems.append(f"journal broken at {broken} ({checked} events before it verified)")
+                    if problems:
+                        raise CommandError("Demo failed; nothing was saved:\n  " + "\n  ".join(problems))
+            except (ValidationError, PermissionDenied, TransitionRefused) as exc:
+                detail = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(getattr(exc, "detail", exc))
+                raise CommandError(f"Demo failed: a service refused a step ({detail}); nothing was saved.") from exc
+            emails = list(mail.outbox)
+        self.section("E-mail (held by the demo, not sent)")
+        for email in emails:
+            self.line(f"to {', '.join(email.to)}: {email.subject}")
 
         # Again after the commit: anything journaled by on-commit work (documents) is covered too.
         checked, broken = journal.verify()
@@ -105,10 +119,10 @@ class Command(BaseCommand):
         self.print_sign_in()
         self.write_documents()
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo complete: every case is in its expected state."))
+        self.stdout.write(self.style.SUCCESS("Demo complete: every case and mediation is in its expected state."))
 
     def write_documents(self):
-        """Every document each case may have in its final state, rendered and copied to the output."""
+        """Every document each case and mediation may have in its final state, rendered and copied to the output."""
         self.section("Documents")
         written = 0
         for case in Case.objects.order_by("number"):
@@ -116,6 +130,7 @@ class Command(BaseCommand):
                 self.line(f"{case.number}  {document.title:<8} {document.pages} 页  {document.size // 1024} KiB  "
                           f"核验码 {document.verification_code}")
                 written += 1
+        written += self.mediations.write_documents(self.output_dir)
         self.line(f"{written} PDF(s) in {self.output_dir}")
 
     # --- output helpers ---------------------------------------------------------------------------
@@ -193,6 +208,9 @@ class Command(BaseCommand):
             retained = f"  retained by {'、'.join(self.orgs[k].name for k in acts_for)}" if acts_for else ""
             self.line(f"{username:<13} {_pad(full_name, 10)} {_pad(Role.LABELS[role], 16)} {self.orgs[org_key].name}{retained}")
         self.line(f"{SUPERUSER:<13} {_pad('系统管理员', 10)} {_pad('超级用户', 16)} (no role: browses the admin)")
+
+        self.mediations = MediationDemo(self)
+        self.mediations.seed_people()
 
         self.section("Workers (resident IDs pass GB 11643, stored encrypted, shown masked)")
         self.workers = {}
@@ -279,12 +297,13 @@ class Command(BaseCommand):
         self.line(f"{case.number}  {'add_evidence':<21} {'':>14}   {case.state:<14} {self.intake.username:<13} 封号通知汇总.txt (SHA-256 recorded)")
         self.act(case, "start_screening", self.intake)
         self.act(case, "accept", self.intake, note="11名申请人，3名推举代表：群体性案件")
-        self.act(case, "refer_to_mediation", self.intake, mediator_organisation=self.orgs["mediation_centre"],
-                 note=f"转{self.orgs['mediation_centre'].name}")
-        self.act(case, "resolve", self.intake, outcome=Case.Outcome.MEDIATED, amount_recovered=Decimal(data.GROUP_TOTAL),
-                 outcome_detail="经调解，平台恢复11名司机账号并建立封号申诉复核机制，平台与代理商共同一次性支付补偿合计660,000元。",
-                 note=f"调解成功，挽回 {_yuan(data.GROUP_TOTAL)}")
-        self.act(case, "close", self.supervisor)
+        # The drivers sued with the union's help; the court referred the dispute, before filing, to
+        # the union's mediation centre (诉前委派调解). Resolved and closed once the agreement is
+        # performed (mediations.finish_group_case, after the sweeps).
+        referral = self.mediations.group_referral_kwargs()
+        self.act(case, "refer_to_mediation", self.intake, **referral,
+                 note=f"思明区人民法院诉前委派 {referral['court_case_number']}，转{self.orgs['mediation_centre'].name}")
+        self.mediations.group(case)
 
     def case_legal_aid(self):
         """Legal aid: the conflicted lawyer is refused first, the other lawyer settles it."""
@@ -340,8 +359,11 @@ class Command(BaseCommand):
         )
         self.act(case, "start_screening", self.intake)
         self.act(case, "accept", self.intake)
+        self.act(case, "refer_to_mediation", self.intake, mediator_organisation=self.orgs["mediation_centre"],
+                 referred_on=self.ago(12), note="工会调解")
+        self.mediations.union_fails(case)
         self.act(case, "refer_to_arbitration", self.lawyer, commission=data.ARBITRATION_COMMISSION,
-                 note=f"申请{data.ARBITRATION_COMMISSION}仲裁")
+                 note=f"调解不成，申请{data.ARBITRATION_COMMISSION}仲裁")
 
     def case_rejected(self):
         case = self.create(
@@ -406,12 +428,7 @@ class Command(BaseCommand):
     def sweep(self):
         self.section("Deadline sweep (services.sweep_case_deadlines)")
         before = set(Notification.objects.values_list("pk", flat=True))
-        # The demo's addresses are *.example: hold the warning e-mails in memory and list them,
-        # rather than hand them to whatever backend is configured (the console one would dump MIME).
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            sent_before = len(getattr(mail, "outbox", []))
-            result = services.sweep_case_deadlines()
-            emails = getattr(mail, "outbox", [])[sent_before:]
+        result = services.sweep_case_deadlines()
         self.line(
             f"screening overdue: {result['overdue_cases']} case(s); limitation ending within the warning "
             f"period: {result['expiring_cases']} case(s); notifications sent: "
@@ -419,8 +436,6 @@ class Command(BaseCommand):
         )
         for note in Notification.objects.exclude(pk__in=before).select_related("recipient").order_by("id"):
             self.line(f"→ {note.recipient.username}: {note.message}")
-        for email in emails:
-            self.line(f"e-mail to {', '.join(email.to)} (held by the demo, not sent): {email.subject}")
         self.sweep_result = result
 
     def check_final_states(self) -> list[str]:

@@ -1,0 +1,235 @@
+#!/usr/bin/env python
+"""Benchmark mediation's bulk paths on PostgreSQL (a script, not a test).
+
+    .venv/bin/python benchmarks/mediation.py                 # 10,000 referrals; sweeps over 100,000
+    .venv/bin/python benchmarks/mediation.py --rows 2000 -n 20000
+    .venv/bin/python benchmarks/mediation.py --worst-case    # also: every deadline already passed
+
+Creates postgres://postgres@127.0.0.1:5432/wq_bench_mediation afresh and migrates it, then:
+
+1. Import: a court's referral list of --rows rows (GBK CSV, one claimant and two claims each, every
+   claimant a new worker), through `mediation.importers.import_referrals` as the court's liaison,
+   with the progress callback; then the same file again (every row a duplicate). Target: ≥ 1,000
+   rows/s. Prints rows/s and SQL queries.
+2. Sweeps: -n open mediations written with bulk_create (half accepted or in progress with deadlines
+   from 20 days ago to 40 days ahead; 40 % agreed or confirmed with two instalments and payments
+   that cover, half cover or miss them; the rest referred or awaiting confirmation), then
+   `sweeps.sweep_deadlines` and `sweeps.sweep_performance`, each timed with the number of queries
+   (django.test.utils.CaptureQueriesContext), and run a second time (nothing left to do). Target:
+   ≤ 5 s each. With --worst-case, a further run in which every accepted/in-progress mediation is
+   past its deadline.
+The journal is verified at the end (its time printed too).
+"""
+
+import argparse
+import datetime
+import os
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB = "wq_bench_mediation"
+
+
+def fresh_database():
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=2) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+        conn.execute(f"CREATE DATABASE {DB}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000, help="referrals in the imported list")
+    parser.add_argument("-n", type=int, default=100_000, help="open mediations for the sweeps")
+    parser.add_argument("--worst-case", action="store_true", help="also sweep with every deadline passed")
+    args = parser.parse_args()
+
+    try:
+        fresh_database()
+    except Exception as exc:  # noqa: BLE001
+        print(f"mediation: skipped, no PostgreSQL on 127.0.0.1:5432 ({exc.__class__.__name__})")
+        return 0
+
+    os.environ.update(DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}", CELERY_BROKER_URL="",
+                      DJANGO_SETTINGS_MODULE="config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call_command("migrate", verbosity=0)
+    print(f"database: {DB} (PostgreSQL {connection.cursor().connection.info.server_version // 10000}), "
+          f"{os.cpu_count()} CPU(s)")
+    people = setup_people()
+    bench_import(args.rows, people, CaptureQueriesContext, connection)
+    populate(args.n, people)
+    bench_sweeps("sweeps over open mediations", CaptureQueriesContext, connection)
+    if args.worst_case:
+        populate(args.n, people, offset=args.n, all_overdue=True, label="3. worst case:")
+        bench_sweeps("worst case: every accepted/in-progress mediation past its deadline", CaptureQueriesContext,
+                     connection, performance=False)
+
+    from casework import journal
+
+    started = time.perf_counter()
+    checked, broken = journal.verify()
+    print(f"journal.verify(): {checked:,} events in {time.perf_counter() - started:.1f} s, "
+          f"{'intact' if broken is None else f'BROKEN at {broken}'}")
+    return 0 if broken is None else 1
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def setup_people():
+    from casework.models import Organisation
+    from tests.scenarios import make_user, valid_credit_code
+
+    court = Organisation.objects.create(name="厦门市思明区人民法院（基准）", kind="court", credit_code=valid_credit_code(90_001))
+    platforms = Organisation.objects.bulk_create(
+        Organisation(name=f"基准出行平台{i}有限公司", kind="platform", credit_code=valid_credit_code(90_100 + i))
+        for i in range(20)
+    )
+    # Staff without e-mail addresses: the sweeps' notifications are rows, no mail goes out.
+    supervisor = make_user("supervisor", username="bench.chief", email="")
+    mediators = [make_user("mediator", username=f"bench.mediator{i}", email="") for i in range(10)]
+    liaison = make_user("court_liaison", username="bench.liaison", organisation=court, email="")
+    return {"court": court, "platforms": platforms, "supervisor": supervisor, "mediators": mediators, "liaison": liaison}
+
+
+def referral_csv(rows, people, start=0) -> bytes:
+    from tests.scenarios import valid_resident_id
+
+    court = people["court"].name
+    lines = ["法院,案号,调解类型,适用程序,委派日期,案由,申请人,身份证号码,联系电话,被申请人,请求事项,金额"]
+    referred = (datetime.date.today() - datetime.timedelta(days=3)).isoformat()
+    for i in range(start, start + rows):
+        born = datetime.date(1975, 1, 1) + datetime.timedelta(days=37 * (i // 1000))
+        id_number = valid_resident_id(i % 1000, born=born)
+        platform = people["platforms"][i % 20].name
+        lines.append(
+            f"{court},（2026）闽0203民诉前调{i + 1}号,委派,普通程序,{referred},网约车司机被封号停单,司机{i},{id_number},"
+            f"138{i:08d},{platform},恢复账号;赔偿收入损失,0;{1000 + i % 50000}"
+        )
+    return ("\n".join(lines) + "\n").encode("gbk")
+
+
+def bench_import(rows, people, CaptureQueriesContext, connection):
+    from mediation import importers
+
+    data = referral_csv(rows, people)
+    print(f"\n1. Import: {rows:,} referrals, GBK CSV ({len(data) / 1024:,.0f} KiB), as the court liaison")
+    for label in ("first import", "same file again"):
+        ticks = []
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            report = importers.import_referrals(
+                actor=people["liaison"], data=data, filename="bench.csv", court=people["court"],
+                progress=lambda done, total, r: ticks.append(done),
+            )
+        elapsed = time.perf_counter() - started
+        print(f"   {label:<16} {elapsed:6.2f} s  {rows / elapsed:8,.0f} rows/s  created {report.created:,}, "
+              f"duplicates {report.duplicates:,}, refused {report.refused:,}  "
+              f"{len(queries):,} queries ({len(queries) / rows:.2f}/row)  progress calls {len(ticks)}  "
+              f"[{'OK' if rows / elapsed >= 1000 else 'BELOW TARGET'} ≥ 1,000 rows/s]")
+
+
+def populate(n, people, offset=0, all_overdue=False, label="2."):
+    """n open mediations with bulk_create (no journal: the sweeps' events are what is measured)."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from mediation.models import Agreement, Instalment, Mediation, Payment
+
+    today = timezone.localdate()
+    started = time.perf_counter()
+    court, mediators, platforms = people["court"], people["mediators"], people["platforms"]
+    batch = 10_000
+    for start in range(offset, offset + n, batch):
+        rows = []
+        for i in range(start, min(start + batch, offset + n)):
+            kind = i % 10
+            source = ("union", "court_pre_suit", "court_in_suit")[i % 3]
+            extra = {}
+            if all_overdue or kind < 5:  # accepted or in progress, deadline from 20 days ago to 39 days ahead
+                state = "in_progress" if kind % 2 else "accepted"
+                extra = {"accepted_on": today - datetime.timedelta(days=45), "period_started_on": today - datetime.timedelta(days=45),
+                         "deadline": today - datetime.timedelta(days=1 + i % 7) if all_overdue
+                         else today + datetime.timedelta(days=(i % 60) - 20)}
+            elif kind < 9:  # agreed or confirmed, with an agreement (set below)
+                state = "confirmed" if kind == 8 else "agreed"
+            else:
+                state = "referred" if i % 2 else "confirmation_pending"
+            rows.append(Mediation(
+                number=f"TJ-2025-{i + 1:06d}", state=state, source=source,
+                procedure="simple" if source == "court_in_suit" else "",
+                title="网约车司机被封号停单", court=None if source == "union" else court,
+                court_case_number="" if source == "union" else f"（2025）基准{i + 1}号",
+                referred_on=today - datetime.timedelta(days=60), mediator=mediators[i % len(mediators)], **extra,
+            ))
+        Mediation.objects.bulk_create(rows, batch_size=2000)
+        with_agreement = [m for m in rows if m.state in ("agreed", "confirmed", "confirmation_pending")]
+        agreements = Agreement.objects.bulk_create([
+            Agreement(mediation=m, version=1, total=Decimal("20000"), basis=("wages", "compensation", "other")[m.pk % 3],
+                      signed_on=today - datetime.timedelta(days=40), effective_on=today - datetime.timedelta(days=40))
+            for m in with_agreement
+        ], batch_size=2000)
+        instalments, payments = [], []
+        for m, a in zip(with_agreement, agreements):
+            mode = m.pk % 4  # 0: paid in full, 1: first instalment paid, 2: nothing paid (overdue), 3: not due yet
+            first_due = today - datetime.timedelta(days=30) if mode < 3 else today + datetime.timedelta(days=10)
+            i1 = Instalment(agreement=a, seq=1, due_on=first_due, amount=Decimal("10000"), paid=Decimal("10000") if mode < 2 else 0)
+            i2 = Instalment(agreement=a, seq=2, due_on=today + (datetime.timedelta(days=-20) if mode == 0 else datetime.timedelta(days=20)),
+                            amount=Decimal("10000"), paid=Decimal("10000") if mode == 0 else 0)
+            instalments += [i1, i2]
+            a.amount_paid = Decimal("20000") if mode == 0 else Decimal("10000") if mode == 1 else Decimal("0")
+        Instalment.objects.bulk_create(instalments, batch_size=5000)
+        for inst in instalments:
+            if inst.paid:
+                payments.append(Payment(mediation_id=inst.agreement.mediation_id, agreement=inst.agreement,
+                                        instalment=inst, amount=inst.paid, paid_on=today - datetime.timedelta(days=25)))
+        Payment.objects.bulk_create(payments, batch_size=5000)
+        Agreement.objects.bulk_update(agreements, ["amount_paid"], batch_size=5000)
+        for m, a in zip(with_agreement, agreements):
+            m.agreement = a
+        Mediation.objects.bulk_update(with_agreement, ["agreement"], batch_size=5000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    counts = dict(Mediation.objects.order_by().values_list("state").annotate(c=Count("id")))
+    print(f"\n{label} {n:,} open mediations written in {time.perf_counter() - started:.1f} s; now in the table: "
+          + ", ".join(f"{s} {c:,}" for s, c in sorted(counts.items())))
+
+
+def bench_sweeps(label, CaptureQueriesContext, connection, performance=True):
+    from casework.models import Event, Notification
+    from mediation import sweeps
+
+    print(f"   {label}:")
+    runs = [("sweep_deadlines", lambda: sweeps.sweep_deadlines(issue_documents=False))]
+    if performance:
+        runs.append(("sweep_performance", sweeps.sweep_performance))
+    for name, call in runs:
+        for attempt in ("first run", "second run"):
+            events, notes = Event.objects.count(), Notification.objects.count()
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                result = call()
+            elapsed = time.perf_counter() - started
+            result = {k: v for k, v in result.items() if k != "cutoff"}
+            print(f"   {name:<18} {attempt:<10} {elapsed:6.2f} s  {len(queries):>3} queries  {result}  "
+                  f"+{Event.objects.count() - events:,} events, +{Notification.objects.count() - notes:,} notifications"
+                  f"  [{'OK' if elapsed <= 5 else 'ABOVE TARGET'} ≤ 5 s]")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
