@@ -18,6 +18,8 @@ Creates postgres://postgres@127.0.0.1:5432/wq_bench_mediation afresh and migrate
    (django.test.utils.CaptureQueriesContext), and run a second time (nothing left to do). Target:
    ≤ 5 s each. With --worst-case, a further run in which every accepted/in-progress mediation is
    past its deadline.
+The web interface's inbox tasks follow the journal in the same transactions (casework.workflow);
+--no-inbox leaves them out, to separate their cost from mediation's own.
 The journal is verified at the end (its time printed too).
 """
 
@@ -47,6 +49,9 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000, help="referrals in the imported list")
     parser.add_argument("-n", type=int, default=100_000, help="open mediations for the sweeps")
     parser.add_argument("--worst-case", action="store_true", help="also sweep with every deadline passed")
+    parser.add_argument("--no-inbox", action="store_true",
+                        help="without the web interface's inbox tasks (casework.workflow.follow_journal), "
+                             "to see what the mediation code itself costs")
     args = parser.parse_args()
 
     try:
@@ -66,6 +71,11 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
+    if args.no_inbox:
+        from casework import journal
+
+        journal.recorded.disconnect(dispatch_uid="casework.workflow.follow_journal")
+    print(f"inbox tasks follow the journal: {'no (--no-inbox)' if args.no_inbox else 'yes'}")
     print(f"database: {DB} (PostgreSQL {connection.cursor().connection.info.server_version // 10000}), "
           f"{os.cpu_count()} CPU(s)")
     people = setup_people()
@@ -151,7 +161,7 @@ def populate(n, people, offset=0, all_overdue=False, label="2."):
 
     today = timezone.localdate()
     started = time.perf_counter()
-    court, mediators, platforms = people["court"], people["mediators"], people["platforms"]
+    court, mediators = people["court"], people["mediators"]
     batch = 10_000
     for start in range(offset, offset + n, batch):
         rows = []

@@ -44,7 +44,8 @@ class InboxView(LoginRequiredMixin, View):
                 node = item.node
                 if node not in candidates:
                     candidates[node] = list(forms.staff_users(*(node.candidates or [])))
-                item.candidates = [u for u in candidates[node] if may_act(u, item.obj)] if item.can_manage else []
+                item.candidates = ([u for u in candidates[node] if may_act(u, item.obj)]
+                                   if item.can_manage and node.reassign is not None else [])
         counts = {
             "mine": inbox(user, scope="mine").count() if scope != "mine" else page.paginator.count,
             "overdue": sum(1 for i in items if i.overdue),
@@ -91,7 +92,7 @@ class ReassignView(LoginRequiredMixin, View):
 
     def post(self, request, task_pk):
         task, flow_instance, obj = _task_and_object(request, task_pk)
-        if not flow_instance.can_manage(request.user):
+        if not flow_instance.can_manage(request.user) or task.flow_task.reassign is None:
             raise PermissionDenied
         user = get_user_model().objects.filter(pk=request.POST.get("user") or 0, is_active=True).first()
         try:

@@ -26,8 +26,10 @@ viewflow's own task screens (execute/assign/undo…) are not mounted: they would
 without moving the state.
 """
 
+from collections import defaultdict
 from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
@@ -38,6 +40,7 @@ from django_fsm import FSMFieldMixin
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.models import Task
+from viewflow.workflow.nodes import End
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import PROCESS, STATUS
@@ -174,7 +177,10 @@ class StateFlow(flow.Flow):
         return user.is_authenticated and user.is_active and self.manager.test(user)
 
     def can_claim(self, user, task) -> bool:
-        return task.owner_id is None and bool(task.owner_permission) and user.has_perm(task.owner_permission)
+        # Claiming runs the task's reassign service: a task without one is worked straight from the
+        # object's page by anyone in its pool (e.g. a referral any mediator may accept).
+        return (task.owner_id is None and bool(task.owner_permission) and task.flow_task.reassign is not None
+                and user.has_perm(task.owner_permission))
 
     def begin(self, activation, obj):
         activation.process.artifact = obj
@@ -244,6 +250,166 @@ class StateFlow(flow.Flow):
         task.assigned = timezone.now() if owner else None
         task.save(update_fields=["owner", "status", "assigned"])
 
+    # --- many objects at once: journal.record_many (imports, set-based sweeps) --------------------
+
+    sync_batch_size = 5000
+
+    def sync_queryset(self):
+        """How sync_many() loads the objects (the router's conditions and the rules predicates of
+        `may_act` read them; a deferred field read there would cost a query per object)."""
+        return self.model._default_manager.all()
+
+    def sync_many(self, ids) -> None:
+        """What `sync()` does for each object, for many objects in a fixed number of queries per
+        batch of `sync_batch_size` (so a sweep that moves 100,000 rows stays set-based).
+
+        The same inbox as `sync()`: a new process with its human task; a task whose state was left
+        settled (DONE) and followed by the next human task (`previous` links it to the settled one),
+        or the process finished (DONE) when the state calls for no work; owners re-derived. Written
+        with bulk INSERTs and UPDATEs. What it leaves out is viewflow's routing bookkeeping, the
+        Start/Switch/End task rows `sync()` writes one object at a time: nothing reads them here
+        (viewflow's task screens are not mounted), and for an import of 10,000 referrals they would
+        triple the rows written. A router that leads somewhere else than a StateTask or End falls
+        back to `sync()` for that object.
+        """
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), self.sync_batch_size):
+            self._sync_batch(ids[start:start + self.sync_batch_size])
+
+    def _route(self, obj):
+        """The node the router picks for `obj` (a StateTask, End, or something else)."""
+        stub = SimpleNamespace(process=SimpleNamespace(artifact=obj, flow_class=type(self)))
+        for node, condition in getattr(self, self.router)._branches:
+            if condition is None or condition(stub):
+                return node
+        return None
+
+    def _owners(self, pairs) -> dict:
+        """{(obj.pk, node.name): owner or None} for [(obj, node)], like owner_for(): users read once,
+        with their groups (what the rules predicates ask), whatever the number of objects."""
+        assigned = {}
+        for obj, node in pairs:
+            if isinstance(node.assignee, str):
+                field = obj._meta.get_field(node.assignee)
+                assigned[(obj.pk, node.name)] = getattr(obj, field.attname)
+            else:
+                user = node.assigned_user(obj)
+                assigned[(obj.pk, node.name)] = user.pk if user is not None else None
+        pks = {pk for pk in assigned.values() if pk is not None}
+        users = {}
+        if pks:
+            for user in get_user_model()._default_manager.filter(pk__in=pks).prefetch_related("groups"):
+                user._group_names_cache = {g.name for g in user.groups.all()}
+                users[user.pk] = user
+        owners = {}
+        for obj, node in pairs:
+            user = users.get(assigned[(obj.pk, node.name)])
+            owners[(obj.pk, node.name)] = user if user is not None and user.is_active and may_act(user, obj) else None
+        return owners
+
+    def _sync_batch(self, ids) -> None:
+        Process, Task = self.process_class, self.task_class
+        ct = ContentType.objects.get_for_model(self.model)
+        now = timezone.now()
+        routes, ending, one_by_one = {}, [], []
+        for obj in self.sync_queryset().filter(pk__in=ids).order_by("pk"):
+            route = self._route(obj)
+            if isinstance(route, StateTask):
+                routes[obj.pk] = (obj, route)
+            elif route is None or isinstance(route, End):
+                ending.append(obj.pk)
+            else:
+                one_by_one.append(obj)
+        open_processes = Process._default_manager.filter(
+            flow_class=type(self), artifact_content_type=ct, finished__isnull=True,
+        ).exclude(status=PROCESS.CANCELED)
+        if ending:
+            # No work left (a sweep's expiries, fulfilments, defaults): settle the open tasks and finish
+            # the processes in two statements, without reading them.
+            Task._default_manager.filter(
+                process__in=open_processes.filter(artifact_object_id__in=ending), status__in=OPEN, flow_task_type="HUMAN",
+            ).update(status=STATUS.DONE, finished=now)
+            open_processes.filter(artifact_object_id__in=ending).update(status=PROCESS.DONE, finished=now)
+        if not routes:
+            for obj in one_by_one:
+                self.sync(obj)
+            return
+        processes = {}
+        for process in open_processes.filter(artifact_object_id__in=list(routes)).order_by("pk"):
+            processes[process.artifact_object_id] = process  # the newest open one, as open_process()
+        open_tasks_of = defaultdict(list)
+        for task in Task._default_manager.filter(
+            process__in=[p.pk for p in processes.values()], status__in=OPEN, flow_task_type="HUMAN",
+        ).order_by("pk"):
+            open_tasks_of[task.process_id].append(task)
+
+        starts, settled, moves, kept = [], [], [], []
+        for obj, want in routes.values():
+            process = processes.get(obj.pk)
+            if process is None:
+                starts.append((obj, want))
+                continue
+            tasks = open_tasks_of.get(process.pk, [])
+            if not tasks:
+                one_by_one.append(obj)  # an open process without a human task: sync() starts over
+                continue
+            stay = next((t for t in tasks if t.flow_task is want), None)
+            stale = [t for t in tasks if t is not stay]
+            settled.extend(stale)
+            if stay is not None:
+                kept.append((stay, obj))
+            elif stale:
+                moves.append((process, stale[-1], obj, want))
+
+        owners = self._owners([(obj, want) for obj, want in starts]
+                              + [(obj, want) for _p, _t, obj, want in moves]
+                              + [(obj, task.flow_task) for task, obj in kept])
+
+        def human_task(process, obj, node, token):
+            owner = owners[(obj.pk, node.name)]
+            return Task(
+                process=process, flow_task=node, flow_task_type=node.task_type, token=token, data={},
+                owner=owner, status=STATUS.ASSIGNED if owner else STATUS.NEW, assigned=now if owner else None,
+                owner_permission=node.claim_permission, artifact_content_type=ct, artifact_object_id=obj.pk,
+            )
+
+        if settled:
+            Task._default_manager.filter(pk__in=[t.pk for t in settled]).update(status=STATUS.DONE, finished=now)
+
+        # New processes first (the tasks point at them).
+        new_processes = [Process(flow_class=type(self), artifact_content_type=ct, artifact_object_id=obj.pk, data={})
+                         for obj, _want in starts]
+        if new_processes:
+            Process._default_manager.bulk_create(new_processes, batch_size=500)
+        token = Task._meta.get_field("token").get_default()
+        new_tasks = [human_task(process, obj, want, token) for process, (obj, want) in zip(new_processes, starts)]
+        follows = []  # (new task, the settled task it follows)
+        for process, previous, obj, want in moves:
+            task = human_task(process, obj, want, previous.token)
+            new_tasks.append(task)
+            follows.append((task, previous))
+        if new_tasks:
+            Task._default_manager.bulk_create(new_tasks, batch_size=500)
+        if follows:
+            Link = Task.previous.through
+            Link._default_manager.bulk_create(
+                [Link(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in follows], batch_size=1000,
+            )
+
+        # Owners of the tasks that stay: one UPDATE per new owner.
+        changed = defaultdict(list)
+        for task, obj in kept:
+            owner = owners[(obj.pk, task.flow_task.name)]
+            if (owner.pk if owner else None) != task.owner_id:
+                changed[owner.pk if owner else None].append(task.pk)
+        for owner_id, task_ids in changed.items():
+            Task._default_manager.filter(pk__in=task_ids).update(
+                owner_id=owner_id, status=STATUS.ASSIGNED if owner_id else STATUS.NEW,
+                assigned=now if owner_id else None,
+            )
+        for obj in one_by_one:
+            self.sync(obj)
+
 
 def flow_for(model_or_obj):
     model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
@@ -264,6 +430,10 @@ def follow_journal(sender, subjects, event=None, **kwargs):
             wanted.setdefault(model, set()).add(object_id)
     for model, ids in wanted.items():
         flow_instance = FLOWS[model].instance
+        if event is None and len(ids) > 1:
+            # record_many (an import, a sweep): set-based, a fixed number of queries per batch
+            flow_instance.sync_many(ids)
+            continue
         for obj in model._default_manager.filter(pk__in=ids).order_by("pk"):
             flow_instance.sync(obj, event=event)
 

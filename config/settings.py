@@ -130,6 +130,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Cache ------------------------------------------------------------------------------------
+# The cache holds the web pages' records of background jobs (the referral import's progress page).
+# Without a broker everything runs in one process: local memory. With one, web processes and
+# workers share Redis, so the cache is there too (the broker's Redis, keys prefixed "weiquan").
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env("CACHE_REDIS_URL", default=CELERY_BROKER_URL), "KEY_PREFIX": "weiquan"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Domain settings (the legal figures themselves live in casework/rules_of_law.py) -----------
 # Working days an intake officer has to screen a new complaint (union service standard, not law).
 WEIQUAN_SCREENING_SLA_WORKING_DAYS = env.int("WEIQUAN_SCREENING_SLA_WORKING_DAYS", default=3)

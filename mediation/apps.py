@@ -8,4 +8,4 @@ class MediationConfig(AppConfig):
 
     def ready(self):
         # The document kinds (mediation/documents.py) are found by casework's autodiscovery.
-        from . import permissions  # noqa: F401  (rules)
+        from . import permissions  # noqa: F401  (registers the rules permissions)

@@ -755,8 +755,8 @@ def _write_batch(ready, *, actor, lookups, report, comment):
 
 def _write_one(rownum, row, *, actor, lookups, report, comment):
     for c in row.claimants:
-        if c.worker is not None and c.worker._state.adding is False and not Worker.objects.filter(pk=c.worker.pk).exists():
-            c.worker = None
+        if c.worker is not None and (c.worker.pk is None or not Worker.objects.filter(pk=c.worker.pk).exists()):
+            c.worker = None  # created by the batch that was rolled back
         if c.worker is None:
             c.worker = Worker.objects.filter(id_number_digest=c.digest).first()
     for r in row.respondents:

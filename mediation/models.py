@@ -127,7 +127,9 @@ _has_mediator.hint = _("请先指定调解员。")
 
 class Mediation(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("调解编号"), max_length=20, unique=True, editable=False)
-    state = FSMField(_("状态"), default=S.REFERRED, choices=MediationState.choices, protected=True, db_index=True)
+    # Indexed with the deadline (Meta.indexes): a sweep rewrites the state of many rows at once, and
+    # every index on the table costs each of those rows an entry, so the table keeps few.
+    state = FSMField(_("状态"), default=S.REFERRED, choices=MediationState.choices, protected=True)
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
     procedure = models.CharField(
         _("适用程序"), max_length=10, choices=Procedure.choices, blank=True,
@@ -146,7 +148,7 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("调解组织"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="mediations_conducted",
+        related_name="mediations_conducted", db_index=False,
     )
     claimants = models.ManyToManyField(Worker, verbose_name=_("申请人"), related_name="mediations", blank=True)
     respondents = models.ManyToManyField(
@@ -158,7 +160,7 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     # The current mediation period starts on acceptance (again on `resume`); the deadline moves only
     # through `extend`.
     period_started_on = models.DateField(_("本期调解起算日"), null=True, blank=True)
-    deadline = models.DateField(_("调解期限"), null=True, blank=True, db_index=True)
+    deadline = models.DateField(_("调解期限"), null=True, blank=True)
     deadline_provisional = models.BooleanField(_("期限待节假日数据确认"), default=False)
     extensions_in_period = models.PositiveSmallIntegerField(_("本期延长次数"), default=0)
     extended_days = models.PositiveIntegerField(_("本期延长天数"), default=0)
@@ -180,11 +182,12 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
 
     agreement = models.ForeignKey(
         "Agreement", verbose_name=_("现行调解协议"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
     )
     confirmation_requested_on = models.DateField(_("申请司法确认日期"), null=True, blank=True)
     confirmation_court = models.ForeignKey(
         Organisation, verbose_name=_("司法确认法院"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        limit_choices_to={"kind": Organisation.Kind.COURT},
+        limit_choices_to={"kind": Organisation.Kind.COURT}, db_index=False,
     )
     ruling_number = models.CharField(_("司法确认裁定书文号"), max_length=100, blank=True)
     ruling_date = models.DateField(_("裁定日期"), null=True, blank=True)
@@ -195,7 +198,8 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     # CPL Art. 250) or "arbitration" (the agreement is a contract: arbitrate or sue on it).
     next_step = models.CharField(_("后续救济途径"), max_length=20, blank=True)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -203,11 +207,9 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("调解")
         verbose_name_plural = _("调解")
         ordering = ["-id"]
-        indexes = [
-            models.Index(fields=["state", "deadline"]),
-            models.Index(fields=["mediator", "state"]),
-            models.Index(fields=["court", "state"]),
-        ]
+        # Lists and sweeps filter by state (and deadline); court, case and mediator have their
+        # foreign-key indexes (a court liaison's list, a case's mediations, a mediator's workload).
+        indexes = [models.Index(fields=["state", "deadline"])]
         constraints = [
             # A court's referral list imported twice creates nothing the second time.
             models.UniqueConstraint(

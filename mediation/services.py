@@ -26,7 +26,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework import journal, legal_calendar
 from casework import rules_of_law as law
 from casework import services as casework_services
-from casework.models import Case, CaseState, Organisation
+from casework.models import Case, CaseState, Organisation, Worker
 from casework.permissions import Role
 from casework.transitions import TransitionRefused, run_transition
 
@@ -238,6 +238,10 @@ def create_referral(*, actor, source, referred_on, claimants, respondents, claim
     from . import importers
 
     _require(actor, "mediation.add_mediation")
+    if any(not isinstance(c, dict) or isinstance(c.get("worker"), Worker) for c in claimants) and \
+            not actor.has_perm("casework.view_worker"):
+        # Choosing a registered worker by id is for those who may look workers up (not court liaisons).
+        raise PermissionDenied("You may name claimants by name and ID number only.")
     data = {
         "source": source, "court": court, "court_case_number": court_case_number, "procedure": procedure,
         "referred_on": referred_on, "title": title, "facts": facts,

@@ -1,5 +1,5 @@
 """Screenshots of the web interface for the docs: `make screenshots` (docs/inbox.png, docs/case.png,
-docs/dashboard.png).
+docs/dashboard.png, docs/mediation.png).
 
 Builds a throw-away demo database (`manage.py demo`), serves it on a free loopback port and signs in
 with Playwright driving Debian's Chromium (/usr/bin/chromium; no browser download).
@@ -69,11 +69,16 @@ def main():
             chief.goto(base + "/work/dashboard/")
             chief.wait_for_load_state("networkidle")
             chief.screenshot(path=DOCS / "dashboard.png", full_page=True)
+            mediator = page_for("wu.qiong")  # the 11 drivers' court referral: sessions, agreement, payments
+            mediator.goto(base + "/mediation/mediations/?q=TJ-2026-000001")
+            mediator.click("#mediation-table a:text('TJ-2026-000001')")
+            mediator.wait_for_load_state("networkidle")
+            mediator.screenshot(path=DOCS / "mediation.png", full_page=True)
             browser.close()
     finally:
         server.terminate()
         server.wait(10)
-    for name in ("inbox", "case", "dashboard"):
+    for name in ("inbox", "case", "dashboard", "mediation"):
         print(f"screenshots: {DOCS / (name + '.png')}")
 
 

@@ -72,4 +72,37 @@
     out.textContent = "¥" + sum.toLocaleString("zh-CN", {minimumFractionDigits: 2, maximumFractionDigits: 2});
   }
   total();
+
+  // Mediation agreement: one more instalment row (the form always has an empty one without JS).
+  $$("[data-add-instalment]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var body = $("#" + button.getAttribute("data-add-instalment") + " tbody");
+      var last = body.lastElementChild;
+      var row = last.cloneNode(true);
+      $$("input", row).forEach(function (el) { el.value = ""; });
+      row.firstElementChild.textContent = String(body.children.length + 1);
+      body.appendChild(row);
+      row.querySelector("input").focus();
+    });
+  });
+
+  // Referral import: follow the Celery task on its progress endpoint, then show the report.
+  var job = $("#import-job");
+  if (job && ["SUCCESS", "FAILURE"].indexOf(job.getAttribute("data-state")) < 0) {
+    var poll = function () {
+      fetch(job.getAttribute("data-progress-url"), {credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          $(".wq-progress-bar", job).style.width = data.percent + "%";
+          $("#import-progress").setAttribute("aria-valuenow", data.done);
+          ["done", "total", "created", "duplicates", "refused"].forEach(function (key) {
+            var el = $('[data-count="' + key + '"]', job);
+            if (el) el.textContent = data[key];
+          });
+          if (data.finished) { window.location.reload(); } else { window.setTimeout(poll, 1000); }
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    };
+    window.setTimeout(poll, 500);
+  }
 })();

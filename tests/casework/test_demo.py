@@ -29,7 +29,17 @@ def demo(tmp_path):
     return output, run_demo(output)
 
 
-def test_every_case_ends_in_its_expected_state(demo):
+def test_demo_runs_clean_and_leaves_everything_as_promised(demo):
+    """One run of the demo (it renders every PDF, so a run costs seconds), every promise checked."""
+    check_every_case_ends_in_its_expected_state(demo)
+    check_group_case_of_eleven_drivers_recovers_660000(demo)
+    check_guards_were_exercised(demo)
+    check_every_transition_of_the_case_machine_is_walked(demo)
+    check_people_and_organisations_are_valid_and_every_role_has_a_user(demo)
+    check_journal_verifies_and_output_folder_is_created(demo)
+
+
+def check_every_case_ends_in_its_expected_state(demo):
     for title, (state, amount) in demo_data.EXPECTED.items():
         case = Case.objects.get(title=title)
         assert case.state == state, f"{case.number} {title}"
@@ -37,7 +47,7 @@ def test_every_case_ends_in_its_expected_state(demo):
             assert case.amount_recovered == Decimal(amount), title
 
 
-def test_group_case_of_eleven_drivers_recovers_660000(demo):
+def check_group_case_of_eleven_drivers_recovers_660000(demo):
     case = Case.objects.get(title=Titles.GROUP)
     assert case.is_group is True
     assert case.claimant_count() == 11
@@ -50,7 +60,7 @@ def test_group_case_of_eleven_drivers_recovers_660000(demo):
     assert case.evidence.count() == 1
 
 
-def test_guards_were_exercised(demo):
+def check_guards_were_exercised(demo):
     _output, printed = demo
     # The conflicted lawyer was refused; the case went to the other lawyer.
     legal_aid = Case.objects.get(title=Titles.LEGAL_AID)
@@ -70,12 +80,12 @@ def test_guards_were_exercised(demo):
     assert any("screening_overdue" in k for k in keys) and any("limitation" in k for k in keys)
 
 
-def test_every_transition_of_the_case_machine_is_walked(demo):
+def check_every_transition_of_the_case_machine_is_walked(demo):
     walked = set(Event.objects.values_list("transition", flat=True))
     assert set(transition_names(Case)) <= walked
 
 
-def test_people_and_organisations_are_valid_and_every_role_has_a_user(demo):
+def check_people_and_organisations_are_valid_and_every_role_has_a_user(demo):
     User = get_user_model()
     for role in Role.ALL:
         assert User.objects.filter(groups__name=role).exists(), role
@@ -87,7 +97,7 @@ def test_people_and_organisations_are_valid_and_every_role_has_a_user(demo):
     assert User.objects.get(username="zhou.min").check_password(demo_data.PASSWORD)
 
 
-def test_journal_verifies_and_output_folder_is_created(demo):
+def check_journal_verifies_and_output_folder_is_created(demo):
     output, printed = demo
     checked, broken = journal.verify()
     assert broken is None and checked > 0

@@ -26,11 +26,13 @@ EXPECTED_NODE = {
 
 
 def open_case_tasks(case):
-    return list(workflow.open_tasks().filter(artifact_object_id=case.pk))
+    return list(workflow.open_tasks().filter(artifact_object_id=case.pk, process__flow_class=CaseFlow))
 
 
 def inbox_of(user, scope="mine"):
-    return {(t.artifact_object_id, t.flow_task.name) for t in workflow.inbox(user, scope=scope)}
+    """The user's case tasks (the inbox also holds other modules' work, e.g. a referred case's mediation)."""
+    return {(t.artifact_object_id, t.flow_task.name)
+            for t in workflow.inbox(user, scope=scope).filter(process__flow_class=CaseFlow)}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from casework.models import Organisation
 from casework.permissions import Role
 from mediation import services
 from mediation.models import Mediation
-from tests.scenarios import make_organisation, make_user, supervisor, valid_credit_code, valid_resident_id
+from tests.scenarios import make_organisation, make_user, supervisor, valid_resident_id
 
 _seq = itertools.count(500)
 D = datetime.date

@@ -222,3 +222,54 @@ def test_command_refuses_an_unknown_court_or_file(tmp_path):
     path.write_text(HEADER + "\n")
     with pytest.raises(CommandError, match="Unknown court"):
         call_command("import_referrals", str(path), "--court", "无此法院")
+
+
+def test_background_import_task_reads_the_stored_upload_and_deletes_it(court):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from mediation import tasks
+
+    name = default_storage.save("imports/list.csv", ContentFile("\n".join([HEADER, row(court.name, "（2026）庚1号")]).encode("gbk")))
+    result = tasks.import_referrals_file.apply(
+        args=[name], kwargs={"filename": "list.csv", "actor_id": supervisor().pk, "court_id": court.pk},
+    ).get()
+    assert (result["created"], result["encoding"]) == (1, "gbk")
+    assert not default_storage.exists(name)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_imports_of_the_same_list_at_once_create_each_referral_once():
+    import threading
+
+    from django.db import connection
+
+    court = make_court(name="厦门市思明区人民法院（并发导入）")
+    text = "\n".join([HEADER] + [row(court.name, f"（2026）并{n}号", ids=valid_resident_id(n)) for n in range(100, 160)])
+    actor = supervisor()
+    barrier = threading.Barrier(2, timeout=20)
+    reports = [None, None]
+
+    def run(i):
+        try:
+            barrier.wait()
+            reports[i] = importers.import_referrals(actor=actor, data=text.encode(), filename="list.csv",
+                                                    court=court, batch_size=20)
+        except Exception as exc:  # noqa: BLE001
+            reports[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert all(isinstance(r, importers.ImportReport) for r in reports), reports
+    assert sum(r.created for r in reports) == 60 and sum(r.duplicates for r in reports) == 60
+    assert all(r.refused == 0 for r in reports)
+    assert Mediation.objects.filter(court=court).count() == 60
+    assert Worker.objects.filter(name="陈志强").count() == 60
+    assert journal.verify()[1] is None

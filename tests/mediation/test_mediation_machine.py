@@ -15,7 +15,6 @@ from casework.transitions import TransitionRefused, allowed_transitions, transit
 from mediation import services
 from mediation.models import Mediation, MediationState
 from tests.mediation.helpers import (
-    PATHS,
     TOTAL,
     advance,
     ago,

@@ -4,10 +4,8 @@ at once move each mediation once."""
 
 import datetime
 import threading
-from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

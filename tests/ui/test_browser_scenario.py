@@ -19,7 +19,7 @@ PASSWORD = "pw-for-tests-1"  # tests.scenarios.make_user
 def sign_in(browser, live_server, user):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(30_000)  # a loaded 2-core CI machine
     page.goto(live_server.url + "/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)

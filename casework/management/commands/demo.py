@@ -1,4 +1,5 @@
-"""`manage.py demo`: seed a realistic data set and walk cases through every path of the Case machine.
+"""`manage.py demo`: seed a realistic data set and walk cases through every path of the Case machine,
+and mediations through every transition of the Mediation machine (mediation/demo.py).
 
 Everything goes through `casework.services`, the same path the admin, the API and the flows use;
 only the user accounts (and their StaffProfile and API token), which have no service, are created

@@ -1,0 +1,361 @@
+"""Forms of the web interface for mediation.
+
+Transition forms mirror the API's input serializers (mediation/serializers.py) field by field, so a
+screen and the API ask for the same things and hand the same keyword arguments to the same service
+(tests/mediation/test_views.py checks that they stay in step); so do the session, payment, recusal
+and reassignment forms. Every rule about the values stays in mediation.services: a form only parses.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from casework.forms import DATE_INPUT, TransitionForm, UserChoiceField
+from casework.models import Organisation
+from casework.permissions import Role
+
+from . import services
+from .models import Agreement, MediationSession, MediationState, Procedure, Source
+
+User = get_user_model()
+COURTS = Organisation.objects.filter(kind=Organisation.Kind.COURT)
+DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
+
+
+def active_mediators():
+    return User.objects.filter(is_active=True, groups__name=Role.MEDIATOR).distinct().order_by("first_name", "username")
+
+
+class CourtChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=COURTS.order_by("name"), **kwargs)
+
+
+# --------------------------------------------------------------------------------------------------
+# The mediator with their workload (assignment, reassignment, recusal)
+# --------------------------------------------------------------------------------------------------
+
+
+class MediatorChoiceField(UserChoiceField):
+    """Active mediators, fewest open mediations first (services.mediator_workload), one radio each;
+    the template shows each one's workload and any conflict of interest with this dispute."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=User.objects.none(), **kwargs)
+
+
+class WorkloadMixin:
+    """Fills the mediator field(s) with the workload queryset and works out the conflicts."""
+
+    mediator_fields = ("mediator",)
+
+    def __init__(self, *args, mediation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mediation = mediation
+        for name in self.mediator_fields:
+            self.fields[name].queryset = services.mediator_workload()
+
+    def mediator_rows(self, name="mediator"):
+        """[(user, [conflict reasons], checked)] in the field's order (fewest open mediations first)."""
+        field = self[name]
+        chosen = str(field.value() or "")
+        rows = []
+        for user in self.fields[name].queryset:
+            reasons = services.mediator_conflicts(user, self.mediation) if self.mediation is not None else []
+            rows.append({"user": user, "conflicts": reasons, "checked": str(user.pk) == chosen,
+                         "current": self.mediation is not None and self.mediation.mediator_id == user.pk})
+        return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Instalments: a list of {due_on, amount} rows in one field (the API's `instalments` list)
+# --------------------------------------------------------------------------------------------------
+
+
+class InstalmentsWidget(forms.Widget):
+    """Rows of (due date, amount) posted as <name>-due_on / <name>-amount lists; "add a row" is
+    weiquan.js (data-add-instalment), and there is always one empty row without JavaScript."""
+
+    min_rows = 3
+
+    def value_from_datadict(self, data, files, name):
+        due = data.getlist(f"{name}-due_on") if hasattr(data, "getlist") else data.get(f"{name}-due_on", [])
+        amounts = data.getlist(f"{name}-amount") if hasattr(data, "getlist") else data.get(f"{name}-amount", [])
+        rows = []
+        for day, amount in zip(due, amounts):
+            if (day or "").strip() or (amount or "").strip():
+                rows.append({"due_on": (day or "").strip(), "amount": (amount or "").strip()})
+        return rows
+
+    def value_omitted_from_data(self, data, files, name):
+        return f"{name}-due_on" not in data
+
+    def rows(self, value):
+        rows = []
+        for item in value or []:
+            day, amount = item.get("due_on", ""), item.get("amount", "")
+            rows.append((day.isoformat() if isinstance(day, datetime.date) else str(day or ""), str(amount or "")))
+        return rows + [("", "")] * max(self.min_rows - len(rows), 1)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        head = format_html("<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th></tr></thead>",
+                           _("期数"), _("履行期限"), _("金额（元）"))
+        body = format_html_join("", (
+            "<tr data-instalment><td class=\"wq-muted\">{}</td>"
+            "<td><input type=\"date\" name=\"{}-due_on\" value=\"{}\" aria-label=\"{}\"></td>"
+            "<td><input type=\"text\" inputmode=\"decimal\" name=\"{}-amount\" value=\"{}\" aria-label=\"{}\"></td></tr>"
+        ), ((n, name, day, _("履行期限"), name, amount, _("金额（元）"))
+            for n, (day, amount) in enumerate(self.rows(value), start=1)))
+        return format_html(
+            "<table class=\"wq-table wq-instalments\" id=\"instalments-{}\">{}<tbody>{}</tbody></table>"
+            "<button type=\"button\" class=\"wq-linkbtn\" data-add-instalment=\"instalments-{}\">＋ {}</button>",
+            name, head, body, name, _("增加一期"),
+        )
+
+
+class InstalmentsField(forms.Field):
+    widget = InstalmentsWidget
+
+    def to_python(self, value):
+        rows, errors = [], []
+        for n, item in enumerate(value or [], start=1):
+            try:
+                day = datetime.date.fromisoformat(str(item.get("due_on", "")))
+            except ValueError:
+                errors.append(_("第%(n)d期：请填写履行期限（日期）。") % {"n": n})
+                continue
+            try:
+                amount = Decimal(str(item.get("amount", "")).replace(",", "").replace("，", ""))
+                if not amount.is_finite():
+                    raise InvalidOperation
+            except (InvalidOperation, ValueError):
+                errors.append(_("第%(n)d期：金额应为数字（元）。") % {"n": n})
+                continue
+            rows.append({"due_on": day, "amount": amount})
+        if errors:
+            raise ValidationError(errors)
+        return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Transitions (one form per input serializer: mediation.serializers)
+# --------------------------------------------------------------------------------------------------
+
+
+class AcceptForm(TransitionForm):
+    accepted_on = forms.DateField(label=_("受理日期"), required=False, widget=DATE_INPUT,
+                                  help_text=_("默认今天；调解期限自受理日起按法定日历计算。"))
+    procedure = forms.ChoiceField(label=_("适用程序（诉中委托调解）"), required=False,
+                                  choices=[("", "—"), *Procedure.choices],
+                                  help_text=_("诉中委托调解：普通程序15日，简易程序7日。"))
+    organisation = forms.ModelChoiceField(
+        label=_("调解组织"), required=False,
+        queryset=Organisation.objects.filter(kind__in=[Organisation.Kind.MEDIATION_ORGANISATION, Organisation.Kind.UNION]),
+        help_text=_("默认：您所在的工会或调解中心。"),
+    )
+
+
+class ReasonForm(TransitionForm):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AssignMediatorForm(WorkloadMixin, TransitionForm):
+    mediator = MediatorChoiceField(label=_("调解员"))
+
+    field_order = ["mediator", "comment"]
+
+
+class ExtendForm(TransitionForm):
+    days = forms.IntegerField(label=_("延长天数"), min_value=1)
+    claimant_consent_on = forms.DateField(label=_("申请人同意日期"), widget=DATE_INPUT)
+    respondent_consent_on = forms.DateField(label=_("被申请人同意日期"), widget=DATE_INPUT)
+    consent_note = forms.CharField(label=_("同意情况说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["days", "claimant_consent_on", "respondent_consent_on", "consent_note", "comment"]
+
+
+class ReachAgreementForm(TransitionForm):
+    total = forms.DecimalField(label=_("协议总额（元）"), max_digits=14, decimal_places=2)
+    basis = forms.ChoiceField(label=_("款项性质"), choices=Agreement.Basis.choices,
+                              help_text=_("劳动报酬、工伤医疗费、经济补偿或赔偿金：未履行时可申请支付令。"))
+    instalments = InstalmentsField(label=_("分期履行（履行期限、金额）"), required=False,
+                                   help_text=_("一次付清即填一期；各期合计须等于协议总额。"))
+    obligations = forms.CharField(label=_("非金钱义务"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    terms = forms.CharField(label=_("其他约定"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    signed_on = forms.DateField(label=_("签订日期"), required=False, widget=DATE_INPUT, help_text=_("默认今天。"))
+    effective_on = forms.DateField(label=_("生效日期"), required=False, widget=DATE_INPUT, help_text=_("默认签订日。"))
+
+    field_order = ["total", "basis", "instalments", "obligations", "terms", "signed_on", "effective_on", "comment"]
+
+
+class RequestConfirmationForm(TransitionForm):
+    court = CourtChoiceField(label=_("受理司法确认的人民法院"), required=False, help_text=_("默认：委派/委托法院。"))
+
+
+class ConfirmForm(TransitionForm):
+    ruling_number = forms.CharField(label=_("裁定书文号"), max_length=100)
+    ruling_date = forms.DateField(label=_("裁定日期"), widget=DATE_INPUT)
+
+
+class RejectConfirmationForm(TransitionForm):
+    reason = forms.CharField(label=_("驳回理由"), widget=forms.Textarea(attrs={"rows": 3}))
+    ruling_number = forms.CharField(label=_("裁定书文号"), required=False, max_length=100)
+    ruling_date = forms.DateField(label=_("裁定日期"), required=False, widget=DATE_INPUT)
+
+
+# name -> (button label, form, button style): the order of the buttons on the mediation page.
+TRANSITIONS = {
+    "accept": (_("受理"), AcceptForm, "primary"),
+    "decline": (_("不予受理"), ReasonForm, "danger"),
+    "assign_mediator": (_("指定调解员"), AssignMediatorForm, "primary"),
+    "extend": (_("延长调解期限"), ExtendForm, ""),
+    "reach_agreement": (_("达成调解协议"), ReachAgreementForm, "primary"),
+    "fail": (_("调解终结"), ReasonForm, "danger"),
+    "expire": (_("期满终结"), TransitionForm, "danger"),
+    "withdraw": (_("撤回"), ReasonForm, ""),
+    "request_confirmation": (_("申请司法确认"), RequestConfirmationForm, "primary"),
+    "confirm": (_("登记确认裁定"), ConfirmForm, "primary"),
+    "reject_confirmation": (_("登记驳回裁定"), RejectConfirmationForm, "danger"),
+    "resume": (_("恢复调解"), TransitionForm, ""),
+    "fulfil": (_("履行完毕"), TransitionForm, "primary"),
+    "default": (_("认定未履行"), TransitionForm, "danger"),
+}
+
+# What the journal's entries are called on the timeline.
+EVENT_LABELS = {
+    "create": _("登记"),
+    "edit": _("修改登记信息"),
+    "record_session": _("记录调解"),
+    "record_payment": _("登记履行款项"),
+    "recuse": _("调解员回避"),
+    "reassign_mediator": _("改派调解员"),
+    **{name: label for name, (label, _form, _style) in TRANSITIONS.items()},
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Work that does not move the state: sessions, payments, recusal, reassignment
+# --------------------------------------------------------------------------------------------------
+
+
+class AttendeesField(forms.CharField):
+    """One attendee a line ("陈志强（申请人代表）"); the API's `attendees` list."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, (list, tuple)) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class SessionForm(forms.Form):
+    held_at = forms.DateTimeField(label=_("调解时间"), widget=DATETIME_INPUT,
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+    mode = forms.ChoiceField(label=_("方式"), choices=MediationSession.Mode.choices, initial=MediationSession.Mode.ON_SITE)
+    location = forms.CharField(label=_("地点/平台"), required=False, max_length=200)
+    attendees = AttendeesField(label=_("参加人员（每行一人：姓名及身份）"), required=False)
+    minutes = forms.CharField(label=_("调解笔录"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("金额（元）"), max_digits=14, decimal_places=2)
+    paid_on = forms.DateField(label=_("支付日期"), widget=DATE_INPUT)
+    instalment = forms.TypedChoiceField(label=_("自第几期起冲抵"), required=False, coerce=int, empty_value=None,
+                                        help_text=_("默认：最早一期未付清的款项；多出部分依次冲抵以后各期。"))
+    reference = forms.CharField(label=_("凭证号"), required=False, max_length=100)
+    note = forms.CharField(label=_("备注"), required=False, max_length=300)
+
+    def __init__(self, *args, agreement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paid_on"].initial = timezone.localdate()
+        instalments = list(agreement.instalments.all()) if agreement is not None else []
+        self.fields["instalment"].choices = [("", _("自动"))] + [
+            (i.seq, _("第%(seq)d期 %(due)s ¥%(amount)s（未付 ¥%(left)s）") % {
+                "seq": i.seq, "due": i.due_on.isoformat(), "amount": f"{i.amount:,.2f}", "left": f"{i.outstanding:,.2f}"})
+            for i in instalments
+        ]
+
+
+class RecuseForm(WorkloadMixin, forms.Form):
+    reason = forms.CharField(label=_("回避理由"), widget=forms.Textarea(attrs={"rows": 3}))
+    replacement = MediatorChoiceField(label=_("接替的调解员（可不选，由主管另行指定）"), required=False)
+    comment = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    mediator_fields = ("replacement",)
+
+
+class ReassignForm(WorkloadMixin, TransitionForm):
+    mediator = MediatorChoiceField(label=_("改派给"))
+
+    field_order = ["mediator", "comment"]
+
+
+# --------------------------------------------------------------------------------------------------
+# The list's filters, and the import page
+# --------------------------------------------------------------------------------------------------
+
+
+class MediationFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, widget=forms.TextInput(attrs={
+        "type": "search", "placeholder": _("调解编号、法院案号、案由、申请人姓名/身份证号/手机号、被申请单位名称/信用代码")}))
+    state = forms.MultipleChoiceField(label=_("状态"), required=False, choices=MediationState.choices,
+                                      widget=forms.SelectMultiple(attrs={"size": 4}))
+    source = forms.ChoiceField(label=_("来源"), required=False, choices=[("", "—"), *Source.choices])
+    court = forms.ChoiceField(label=_("法院"), required=False)
+    mediator = forms.ChoiceField(label=_("调解员"), required=False)
+    overdue = forms.BooleanField(label=_("已超调解期限"), required=False)
+    due_soon = forms.BooleanField(label=_("三日内到期"), required=False)
+    unassigned = forms.BooleanField(label=_("未指定调解员"), required=False)
+
+    def __init__(self, *args, court=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        courts = [court] if court is not None else COURTS.order_by("name")
+        self.fields["court"].choices = [("", "—")] + [(c.pk, c.name) for c in courts]
+        self.fields["mediator"].choices = [("", "—")] + [
+            (u.pk, u.get_full_name() or u.username) for u in active_mediators()]
+
+    def api_params(self):
+        """The cleaned filters as mediation.api.MediationFilter's query parameters."""
+        from django.http import QueryDict
+
+        data = self.cleaned_data
+        params = QueryDict(mutable=True)
+        for name in ("state",):
+            if data.get(name):
+                params.setlist(name, data[name])
+        for name in ("source", "court", "mediator"):
+            if data.get(name):
+                params[name] = data[name]
+        for name in ("overdue", "due_soon", "unassigned"):
+            if data.get(name):
+                params[name] = "true"
+        return params
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("委派清单文件（CSV 或 JSON，UTF-8 或 GBK 编码）"))
+    court = CourtChoiceField(label=_("法院"), required=False, help_text=_("清单各行未写法院时适用。"))
+    source = forms.ChoiceField(label=_("调解类型"), required=False, choices=[("", _("按清单各行")), *Source.choices])
+
+    def __init__(self, *args, own_court=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if own_court is not None:  # a court liaison imports their own court's list only
+            self.fields["court"].queryset = COURTS.filter(pk=own_court.pk)
+            self.fields["court"].initial = own_court.pk
+            self.fields["court"].required = True
+            self.fields["court"].empty_label = None
