@@ -40,12 +40,14 @@ UNPAID_PAY = "unpaid_pay"
 EDITABLE_STATES = [S.RECEIVED, S.SCREENING]
 
 
-def _require(actor, perm, obj=None):
+def require_perm(actor, perm, obj=None):
+    """403 unless `actor` holds the rules permission (object-level when `obj` is given)."""
     if not actor.has_perm(perm, obj):
         raise PermissionDenied(f"You do not have permission '{perm}'.")
 
 
-def _required_text(field: str, value: str, message: str) -> str:
+def required_text(field: str, value: str, message: str) -> str:
+    """The stripped text, or a 400 field error with `message` when it is blank."""
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: [message]})
@@ -62,7 +64,7 @@ def register_organisation(
     parent=None, address="", contact_person="", contact_phone="",
 ) -> Organisation:
     """Register an organisation. A credit code failing the GB 32100 checksum needs a supervisor's override."""
-    _require(actor, "casework.add_organisation")
+    require_perm(actor, "casework.add_organisation")
     errors = {}
     overridden_by = None
     if credit_code:
@@ -126,7 +128,7 @@ def register_worker(
     *, actor, name, id_number, occupation, phone="", platforms=(),
     relationship_type=Worker.Relationship.UNKNOWN, is_union_member=False,
 ) -> Worker:
-    _require(actor, "casework.add_worker")
+    require_perm(actor, "casework.add_worker")
     errors = {}
     try:
         id_number = identifiers.validate_resident_id(id_number)
@@ -214,7 +216,7 @@ def create_case(
     limitation_interrupted_on=None, handler=None, comment="",
 ) -> Case:
     """Register a complaint (受理登记). `claims` is a list of dicts: category (code), description, amount."""
-    _require(actor, "casework.add_case")
+    require_perm(actor, "casework.add_case")
     received_on = received_on or timezone.localdate()
     errors = {}
     if not (title or "").strip():
@@ -269,7 +271,7 @@ def create_case(
 
 
 def _editable(case: Case, actor) -> None:
-    _require(actor, "casework.change_case", case)
+    require_perm(actor, "casework.change_case", case)
     if case.state not in EDITABLE_STATES:
         raise ValidationError({"case": ["案件受理后当事人和请求不能再修改；如需变更请主管重新审查。"]})
 
@@ -346,7 +348,7 @@ def validate_evidence_file(file) -> None:
 
 def add_evidence(*, case, actor, file, description="") -> Evidence:
     """Store an evidence file with its SHA-256, so a copy can later be shown to be unaltered."""
-    _require(actor, "casework.view_case", case)
+    require_perm(actor, "casework.view_case", case)
     if not actor.has_perm("casework.change_case", case) and case.legal_aid_by_id != actor.pk:
         raise PermissionDenied("You may not add evidence to this case.")
     try:
@@ -423,7 +425,7 @@ def accept(*, case, actor, comment="", override_limitation=False, override_reaso
 
 
 def reject(*, case, actor, reason, comment="") -> Case:
-    reason = _required_text("reason", reason, "不予受理须说明理由。")
+    reason = required_text("reason", reason, "不予受理须说明理由。")
 
     def apply(c):
         c.rejection_reason = reason
@@ -514,7 +516,7 @@ def close(*, case, actor, comment="") -> Case:
 
 
 def reopen(*, case, actor, reason, comment="") -> Case:
-    reason = _required_text("reason", reason, "重新审查须说明理由。")
+    reason = required_text("reason", reason, "重新审查须说明理由。")
 
     def apply(c):
         c.closed_at = None
@@ -646,12 +648,12 @@ def reassign_handler(*, case, actor, handler, comment="") -> Case:
         "承办人须为受理员、律师、调解员或主管。",
     )
     if handler.pk == actor.pk and not actor.has_perm("casework.reassign_case", case):
-        _require(actor, "casework.claim_case", case)
+        require_perm(actor, "casework.claim_case", case)
         current = case.handler
         if current is not None and current.pk != actor.pk and may_act(current, case):
             raise PermissionDenied("该案件已有承办人，只有主管可以改派。")
     else:
-        _require(actor, "casework.reassign_case", case)
+        require_perm(actor, "casework.reassign_case", case)
     if not may_act(handler, case):
         raise ValidationError({"handler": [f"{handler.get_full_name() or handler.username} 在案件当前阶段没有可办理的操作。"]})
     if case.handler_id == handler.pk:

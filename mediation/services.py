@@ -26,6 +26,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework import journal, legal_calendar
 from casework import rules_of_law as law
 from casework import services as casework_services
+from casework.services import require_perm, required_text
 from casework.models import Case, CaseState, Organisation, Worker
 from casework.permissions import Role
 from casework.transitions import TransitionRefused, run_transition
@@ -53,18 +54,6 @@ from .permissions import court_of
 S = MediationState
 NUMBER_PREFIX = "TJ"  # 调解
 CENT = Decimal("0.01")
-
-
-def _require(actor, perm, obj=None):
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(f"You do not have permission '{perm}'.")
-
-
-def _required_text(field: str, value: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: [message]})
-    return value
 
 
 def _name(user) -> str:
@@ -237,7 +226,7 @@ def create_referral(*, actor, source, referred_on, claimants, respondents, claim
     """
     from . import importers
 
-    _require(actor, "mediation.add_mediation")
+    require_perm(actor, "mediation.add_mediation")
     if any(not isinstance(c, dict) or isinstance(c.get("worker"), Worker) for c in claimants) and \
             not actor.has_perm("casework.view_worker"):
         # Choosing a registered worker by id is for those who may look workers up (not court liaisons).
@@ -452,7 +441,7 @@ def accept(*, mediation, actor, accepted_on=None, organisation=None, procedure="
 
 def decline(*, mediation, actor, reason, comment="") -> Mediation:
     _refuse_unless_from_here(mediation, "decline")
-    reason = _required_text("reason", reason, "不予受理须说明理由。")
+    reason = required_text("reason", reason, "不予受理须说明理由。")
     today = timezone.localdate()
 
     def apply(m):
@@ -632,7 +621,7 @@ def reach_agreement(*, mediation, actor, total, basis, instalments=(), obligatio
 def fail(*, mediation, actor, reason, comment="") -> Mediation:
     """Mediation ends without agreement (调解终结); a court referral returns to the court."""
     _refuse_unless_from_here(mediation, "fail")
-    reason = _required_text("reason", reason, "调解终结须说明理由。")
+    reason = required_text("reason", reason, "调解终结须说明理由。")
     today = timezone.localdate()
 
     def apply(m):
@@ -674,7 +663,7 @@ def expire(*, mediation, actor, comment="") -> Mediation:
 
 def withdraw(*, mediation, actor, reason, comment="") -> Mediation:
     _refuse_unless_from_here(mediation, "withdraw")
-    reason = _required_text("reason", reason, "请说明哪一方撤回及理由。")
+    reason = required_text("reason", reason, "请说明哪一方撤回及理由。")
     today = timezone.localdate()
 
     def apply(m):
@@ -721,7 +710,7 @@ def request_confirmation(*, mediation, actor, court=None, comment="") -> Mediati
 
 def confirm(*, mediation, actor, ruling_number, ruling_date, comment="") -> Mediation:
     _refuse_unless_from_here(mediation, "confirm")
-    ruling_number = _required_text("ruling_number", ruling_number, "请填写司法确认裁定书文号。")
+    ruling_number = required_text("ruling_number", ruling_number, "请填写司法确认裁定书文号。")
     if ruling_date is None:
         raise ValidationError({"ruling_date": ["请填写裁定日期。"]})
     _check_date("ruling_date", ruling_date, not_before=mediation.confirmation_requested_on, not_before_label="申请日期")
@@ -737,7 +726,7 @@ def confirm(*, mediation, actor, ruling_number, ruling_date, comment="") -> Medi
 
 def reject_confirmation(*, mediation, actor, reason, ruling_number="", ruling_date=None, comment="") -> Mediation:
     _refuse_unless_from_here(mediation, "reject_confirmation")
-    reason = _required_text("reason", reason, "请填写法院驳回申请的理由。")
+    reason = required_text("reason", reason, "请填写法院驳回申请的理由。")
     _check_date("ruling_date", ruling_date, not_before=mediation.confirmation_requested_on, not_before_label="申请日期")
 
     def apply(m):
@@ -838,7 +827,7 @@ def record_session(*, mediation, actor, held_at, mode, minutes, attendees=(), lo
     """A mediation session (调解会) and its minutes; the session record (调解笔录) is issued from it."""
     from casework import documents
 
-    _require(actor, "mediation.record_session", mediation)
+    require_perm(actor, "mediation.record_session", mediation)
     errors = {}
     if mode not in MediationSession.Mode.values:
         errors["mode"] = ["请选择调解方式：现场、视频或电话。"]
@@ -879,7 +868,7 @@ def record_payment(*, mediation, actor, amount, paid_on, instalment=None, refere
     """Money received under the agreement, allocated to its instalments in order (from `instalment`,
     else from the earliest not fully paid). Overpaying the agreement is refused. The state does not
     change here: the performance sweep (or a mediator's `fulfil`) does that."""
-    _require(actor, "mediation.record_payment", mediation)
+    require_perm(actor, "mediation.record_payment", mediation)
     amount = _money(amount, "amount", allow_zero=False)
     if paid_on is None:
         raise ValidationError({"paid_on": ["请填写支付日期。"]})
@@ -927,8 +916,8 @@ def recuse(*, mediation, actor, reason, replacement=None, comment="") -> Mediati
     Without a replacement the mediation keeps its state with no mediator and the supervisors are
     told; `reassign_mediator` gives it to someone else.
     """
-    _require(actor, "mediation.recuse", mediation)
-    reason = _required_text("reason", reason, "请说明回避理由。")
+    require_perm(actor, "mediation.recuse", mediation)
+    reason = required_text("reason", reason, "请说明回避理由。")
     if mediation.mediator_id is None:
         raise ValidationError({"mediator": ["本调解目前没有调解员。"]})
     if replacement is not None:
@@ -957,7 +946,7 @@ def recuse(*, mediation, actor, reason, replacement=None, comment="") -> Mediati
 
 def reassign_mediator(*, mediation, actor, mediator, comment="") -> Mediation:
     """A supervisor gives an assigned mediation to another mediator (conflict-checked)."""
-    _require(actor, "mediation.reassign_mediator", mediation)
+    require_perm(actor, "mediation.reassign_mediator", mediation)
     if mediation.state not in OPEN_STATES or mediation.state in (S.REFERRED, S.ACCEPTED):
         raise ValidationError({"mediator": ["只有已指定调解员的调解可以改派；待受理或已受理的调解请使用“指定调解员”。"]})
     _check_mediator(mediator, mediation)
@@ -981,7 +970,7 @@ def reassign_mediator(*, mediation, actor, mediator, comment="") -> Mediation:
 
 def edit_mediation(*, mediation, actor, changes: dict) -> Mediation:
     """Correct the description of the dispute (title, facts); the journal records which fields."""
-    _require(actor, "mediation.change_mediation", mediation)
+    require_perm(actor, "mediation.change_mediation", mediation)
     unknown = set(changes) - {"title", "facts"}
     if unknown:
         raise ValidationError({name: ["此项不能在此修改。"] for name in sorted(unknown)})
