@@ -29,8 +29,9 @@ from . import diagrams, identifiers, journal, services
 from . import documents as pipeline
 from . import forms as f
 from .filters import CaseFilter
-from .models import Case, CaseClaimant, CaseState, Claim, Evidence, Organisation, Worker, resident_id_digest
+from .models import Case, CaseClaimant, CaseState, Claim, Evidence
 from .permissions import case_visibility_filter
+from .selectors import matching_organisations, matching_workers
 from .transitions import TransitionRefused, allowed_transitions
 from .workflow import flow_for, open_tasks
 
@@ -111,22 +112,11 @@ def search_cases(queryset, text):
     text = (text or "").strip()
     if not text:
         return queryset
-    workers = Q(name__icontains=text)
-    try:
-        workers |= Q(id_number_digest=resident_id_digest(identifiers.validate_resident_id(text)))
-    except ValidationError:
-        pass
-    if any(ch.isdigit() for ch in text):
-        try:
-            workers |= Q(phone=identifiers.normalise_phone(text))
-        except ValidationError:
-            workers |= Q(phone__contains=text) if len(text) >= 4 else Q()
-    companies = Q(name__icontains=text) | Q(credit_code=text.upper())
     return queryset.filter(
         Q(number__icontains=text) | Q(title__icontains=text)
-        | Q(pk__in=CaseClaimant.objects.filter(worker__in=Worker.objects.filter(workers)).values("case_id"))
+        | Q(pk__in=CaseClaimant.objects.filter(worker__in=matching_workers(text)).values("case_id"))
         | Q(pk__in=Case.respondents.through.objects.filter(
-            organisation__in=Organisation.objects.filter(companies)).values("case_id"))
+            organisation__in=matching_organisations(text)).values("case_id"))
     )
 
 
@@ -324,13 +314,21 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
 
 
 class DocumentRequestView(LoginRequiredMixin, View):
+    """Ask for a document of the object on the page (any module): `get_owner` finds the object the
+    user may see, `detail_url_name` is where the answer is shown."""
+
+    detail_url_name = "casework:cases:detail"
+
+    def get_owner(self, request, pk):
+        return get_case(request, pk)
+
     def post(self, request, pk):
-        case = get_case(request, pk)
+        owner = self.get_owner(request, pk)
         try:
-            kind = pipeline.get_kind(case, request.POST.get("kind", ""))
-            if kind.permission and not request.user.has_perm(kind.permission, case):
+            kind = pipeline.get_kind(owner, request.POST.get("kind", ""))
+            if kind.permission and not request.user.has_perm(kind.permission, owner):
                 raise PermissionDenied
-            document, created = pipeline.request(case, kind, actor=request.user,
+            document, created = pipeline.request(owner, kind, actor=request.user,
                                                  regenerate=request.POST.get("regenerate") == "1")
         except pipeline.DocumentError as exc:
             messages.error(request, str(exc))
@@ -342,7 +340,7 @@ class DocumentRequestView(LoginRequiredMixin, View):
                 messages.success(request, _("文书已生成：%(title)s %(number)s") % {"title": document.title, "number": document.number})
             else:
                 messages.info(request, _("文书生成中：%(title)s，请稍后刷新。") % {"title": document.title})
-        return HttpResponseRedirect(reverse("casework:cases:detail", args=[case.pk]) + "#documents")
+        return HttpResponseRedirect(reverse(self.detail_url_name, args=[owner.pk]) + "#documents")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -5,12 +5,10 @@ Nothing here changes anything (changes are mediation.services). Visibility is
 their own court's referrals, anyone else none.
 """
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from casework import identifiers
-from casework.models import Organisation, Worker, resident_id_digest
+from casework.selectors import matching_organisations, matching_workers
 
 from .models import Mediation
 from .permissions import mediation_visibility_filter
@@ -27,24 +25,13 @@ def search_mediations(queryset, text):
     text = (text or "").strip()
     if not text:
         return queryset
-    workers = Q(name__icontains=text)
-    try:
-        workers |= Q(id_number_digest=resident_id_digest(identifiers.validate_resident_id(text)))
-    except ValidationError:
-        pass
-    if any(ch.isdigit() for ch in text):
-        try:
-            workers |= Q(phone=identifiers.normalise_phone(text))
-        except ValidationError:
-            pass
-    companies = Q(name__icontains=text) | Q(credit_code=text.upper())
     Claimants = Mediation.claimants.through
     Respondents = Mediation.respondents.through
     return queryset.filter(
         Q(number__icontains=text) | Q(court_case_number__icontains=text) | Q(title__icontains=text)
-        | Q(pk__in=Claimants.objects.filter(worker__in=Worker.objects.filter(workers)).values("mediation_id"))
+        | Q(pk__in=Claimants.objects.filter(worker__in=matching_workers(text)).values("mediation_id"))
         | Q(pk__in=Respondents.objects.filter(
-            organisation__in=Organisation.objects.filter(companies)).values("mediation_id"))
+            organisation__in=matching_organisations(text)).values("mediation_id"))
     )
 
 

@@ -39,6 +39,7 @@ from casework import documents as pipeline
 from casework.models import Document
 from casework.permissions import may_act
 from casework.transitions import TransitionRefused, allowed_transitions, unmet_conditions
+from casework import views as casework_views
 from casework.views import refusal_message as casework_refusal_message
 from casework.views import service_errors
 from casework.workflow import flow_for, open_tasks
@@ -389,26 +390,11 @@ class RecuseView(MediationFormView):
         services.recuse(mediation=self.mediation, actor=self.request.user, **form.cleaned_data)
 
 
-class DocumentRequestView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        mediation = get_mediation(request, pk)
-        try:
-            kind = pipeline.get_kind(mediation, request.POST.get("kind", ""))
-            if kind.permission and not request.user.has_perm(kind.permission, mediation):
-                raise PermissionDenied
-            document, created = pipeline.request(mediation, kind, actor=request.user,
-                                                 regenerate=request.POST.get("regenerate") == "1")
-        except pipeline.DocumentError as exc:
-            messages.error(request, str(exc))
-        except PermissionDenied:
-            messages.error(request, _("您没有权限生成此文书。"))
-        else:
-            document.refresh_from_db()
-            if document.status == document.Status.READY:
-                messages.success(request, _("文书已生成：%(title)s %(number)s") % {"title": document.title, "number": document.number})
-            else:
-                messages.info(request, _("文书生成中：%(title)s，请稍后刷新。") % {"title": document.title})
-        return HttpResponseRedirect(reverse("mediation:mediations:detail", args=[mediation.pk]) + "#documents")
+class DocumentRequestView(casework_views.DocumentRequestView):
+    detail_url_name = "mediation:mediations:detail"
+
+    def get_owner(self, request, pk):
+        return get_mediation(request, pk)
 
 
 # --------------------------------------------------------------------------------------------------
