@@ -80,10 +80,10 @@ def main():
           f"{os.cpu_count()} CPU(s)")
     people = setup_people()
     bench_import(args.rows, people, CaptureQueriesContext, connection)
-    populate(args.n, people)
+    populate(args.n, people, inbox=not args.no_inbox)
     bench_sweeps("sweeps over open mediations", CaptureQueriesContext, connection)
     if args.worst_case:
-        populate(args.n, people, offset=args.n, all_overdue=True, label="3. worst case:")
+        populate(args.n, people, offset=args.n, all_overdue=True, label="3. worst case:", inbox=not args.no_inbox)
         bench_sweeps("worst case: every accepted/in-progress mediation past its deadline", CaptureQueriesContext,
                      connection, performance=False)
 
@@ -152,8 +152,9 @@ def bench_import(rows, people, CaptureQueriesContext, connection):
               f"[{'OK' if rows / elapsed >= 1000 else 'BELOW TARGET'} ≥ 1,000 rows/s]")
 
 
-def populate(n, people, offset=0, all_overdue=False, label="2."):
-    """n open mediations with bulk_create (no journal: the sweeps' events are what is measured)."""
+def populate(n, people, offset=0, all_overdue=False, label="2.", inbox=True):
+    """n open mediations with bulk_create (no journal: the sweeps' events are what is measured),
+    each with the inbox task its state calls for unless `inbox` is off, as in a live system."""
     from django.db.models import Count
     from django.utils import timezone
 
@@ -211,6 +212,13 @@ def populate(n, people, offset=0, all_overdue=False, label="2."):
         for m, a in zip(with_agreement, agreements):
             m.agreement = a
         Mediation.objects.bulk_update(with_agreement, ["agreement"], batch_size=5000)
+        if inbox:
+            from django.db import transaction
+
+            from mediation.flows import MediationFlow
+
+            with transaction.atomic():
+                MediationFlow.instance.sync_many([m.pk for m in rows])
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -24,17 +24,20 @@ is recorded from the mediation page, which they see only for their own court's r
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
 from viewflow import this
 from viewflow.workflow import flow
 
 from casework import legal_calendar
 from casework import rules_of_law as law
 from casework.permissions import Role, is_mediator, is_supervisor
+from casework.transitions import TransitionRefused
 from casework.workflow import StateFlow, StateTask, in_state
 
 from . import services
@@ -46,8 +49,14 @@ ORPHAN_POOL = is_supervisor
 
 
 def _assign(mediation, actor, user):
-    """Before mediation starts, handing it to someone is assigning its mediator (a transition)."""
-    return services.assign_mediator(mediation=mediation, actor=actor, mediator=user)
+    """Before mediation starts, handing it to someone is assigning its mediator (a transition). The
+    inbox's claim and reassign answer ValidationError and PermissionDenied; a mediation that moved on
+    meanwhile is said the same way."""
+    try:
+        return services.assign_mediator(mediation=mediation, actor=actor, mediator=user)
+    except (TransitionRefused, ConcurrentTransition):
+        raise ValidationError(_("该调解刚刚已被他人处理（当前状态：%(state)s），请刷新后查看。") % {
+            "state": Mediation.objects.get(pk=mediation.pk).get_state_display()}) from None
 
 
 def _reassign(mediation, actor, user):

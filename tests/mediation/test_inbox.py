@@ -402,3 +402,17 @@ def test_a_court_liaison_never_gets_other_courts_work(people):
     # the ruling is theirs to record from the mediation page, for their own court only
     assert "confirm" in allowed_transitions(Mediation.objects.get(pk=ours.pk), people["liaison"])
     assert "confirm" not in allowed_transitions(Mediation.objects.get(pk=theirs.pk), people["liaison"])
+
+
+def test_a_claim_racing_an_assignment_is_a_message_not_a_crash(people, client):
+    m = make_referral(court=people["court"])
+    step(people, m, "accept")
+    (task,) = open_tasks_of(m)
+    stale = Mediation.objects.get(pk=m.pk)
+    services.withdraw(mediation=Mediation.objects.get(pk=m.pk), actor=people["supervisor"], reason="申请人撤回")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="已撤回"):
+        task.flow_task.reassign(stale, people["colleague"], people["colleague"])
+    client.force_login(people["colleague"])
+    assert client.post(f"/work/inbox/{task.pk}/claim/").status_code == 404  # the task is settled

@@ -481,3 +481,43 @@ def test_a_court_liaison_imports_for_their_own_court_only(client):
     assert "法院联络员只能登记本院" in body and not Mediation.objects.filter(court=theirs).exists()
     response = client.post("/mediation/imports/", {"file": SimpleUploadedFile("l.csv", gbk_list(ours, row)), "court": theirs.pk})
     assert response.status_code == 400  # not a choice for them
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")  # Celery's Redis backend, redis-py 8
+def test_import_through_a_real_worker_reports_progress_then_the_report(client):
+    """With a broker: the page queues the task, a worker runs it (PROGRESS meta through the result
+    backend), the job record is in the shared cache, and the progress endpoint ends on the report."""
+    import time
+
+    from django.conf import settings as django_settings
+
+    if not django_settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        pytest.skip("needs the Redis broker: set CELERY_BROKER_URL=redis://… (CI does)")
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    assert not app.conf.task_always_eager
+    court = make_court(name="厦门市思明区人民法院（队列测试）")
+    rows = [[f"（2026）闽0203民诉前调{700 + n}号", "委派", "普通程序", ago(3).isoformat(), "欠薪", f"司机{n}",
+             valid_resident_id(700 + n), "云帆出行有限公司", "工资", "1000"] for n in range(3)]
+    login(client, make_user(Role.SUPERVISOR))
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        response = client.post("/mediation/imports/", {"file": SimpleUploadedFile("队列.csv", gbk_list(court, *rows)),
+                                                       "court": court.pk})
+        assert response.status_code == 302
+        job_url = response["Location"]
+        seen = []
+        for _ in range(150):
+            data = client.get(job_url + "progress/").json()
+            seen.append(data["state"])
+            if data["finished"]:
+                break
+            time.sleep(0.2)
+    assert data["state"] == "SUCCESS" and (data["created"], data["total"], data["percent"]) == (3, 3, 100), seen
+    body = text(client.get(job_url))
+    assert body.count('data-status="created"') == 3
+    assert Mediation.objects.filter(court=court).count() == 3
