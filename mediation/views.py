@@ -259,6 +259,7 @@ class MediationFormView(LoginRequiredMixin, View):
         return self.render_form(self.get_form())
 
     def run(self, form):
+        """Each subclass calls the one mediation service its form is for (an abstract hook)."""
         raise NotImplementedError
 
     def post(self, request, pk, **kwargs):
