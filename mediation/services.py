@@ -439,6 +439,13 @@ def accept(*, mediation, actor, accepted_on=None, organisation=None, procedure="
     })
 
 
+def _mark_ended(m, today) -> None:
+    """A mediation that ends without agreement ends today; a court referral goes back to the court."""
+    m.ended_on = today
+    if m.is_court_referral:
+        m.returned_to_court_on = today
+
+
 def decline(*, mediation, actor, reason, comment="") -> Mediation:
     _refuse_unless_from_here(mediation, "decline")
     reason = required_text("reason", reason, "不予受理须说明理由。")
@@ -446,9 +453,7 @@ def decline(*, mediation, actor, reason, comment="") -> Mediation:
 
     def apply(m):
         m.decline_reason = reason
-        m.ended_on = today
-        if m.is_court_referral:
-            m.returned_to_court_on = today
+        _mark_ended(m, today)
 
     with transaction.atomic():
         run_transition(mediation, "decline", actor=actor, comment=comment or reason, apply=apply, payload={
@@ -626,9 +631,7 @@ def fail(*, mediation, actor, reason, comment="") -> Mediation:
 
     def apply(m):
         m.failure_reason = reason
-        m.ended_on = today
-        if m.is_court_referral:
-            m.returned_to_court_on = today
+        _mark_ended(m, today)
 
     with transaction.atomic():
         run_transition(mediation, "fail", actor=actor, comment=comment or reason, apply=apply, payload={
@@ -649,9 +652,7 @@ def expire(*, mediation, actor, comment="") -> Mediation:
     def apply(m):
         m.failure_reason = EXPIRY_REASON
         m.expired = True
-        m.ended_on = today
-        if m.is_court_referral:
-            m.returned_to_court_on = today
+        _mark_ended(m, today)
 
     with transaction.atomic():
         run_transition(mediation, "expire", actor=actor, comment=comment, apply=apply, payload={
@@ -668,9 +669,7 @@ def withdraw(*, mediation, actor, reason, comment="") -> Mediation:
 
     def apply(m):
         m.withdrawal_reason = reason
-        m.ended_on = today
-        if m.is_court_referral:
-            m.returned_to_court_on = today
+        _mark_ended(m, today)
 
     with transaction.atomic():
         run_transition(mediation, "withdraw", actor=actor, comment=comment or reason, apply=apply, payload={
