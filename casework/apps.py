@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,11 +7,5 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("维权受理")
 
     def ready(self):
-        from . import signals  # noqa: F401  (holiday-cache invalidation)
-        from . import checks, documents  # noqa: F401  (PDF system checks; the casework document kinds)
-
-        # Every app's documents.py registers its document kinds (casework.documents.register).
-        autodiscover_modules("documents")
-        # Every app's flows.py declares the viewflow flows that route its human work (the inbox);
-        # casework.workflow keeps their tasks in step with the journal (docs/ui.md).
-        autodiscover_modules("flows")
+        # Registered with core: the conflict source (selectors) and the outcome resolver (services).
+        from . import selectors, services  # noqa: F401

@@ -1,4 +1,4 @@
-"""CaseFlow: who works a dispute case in each state (the inbox's routing; see casework/workflow.py).
+"""CaseFlow: who works a dispute case in each state (the inbox's routing; see core/workflow.py).
 
 One `StateTask` per state that calls for human work; the `dispatch` Switch picks it from the case's
 state. The tasks follow the journal, so they are right whoever moved the case (screen, API, admin,
@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from . import permissions as p
+from core import roles as p
+from core.workflow import StateFlow, StateTask, in_state
+
 from . import services
 from .models import Case, CaseState as S
-from .workflow import StateFlow, StateTask, in_state
 
 # Every task a handler does; a legal-aid task is the lawyer's or volunteer's.
 HANDLER_POOL_SCREENING = p.is_intake_officer | p.is_supervisor

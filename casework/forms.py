@@ -1,46 +1,27 @@
-"""Forms of the web interface for dispute intake.
+"""Forms of the web interface for dispute intake: intake, evidence, the list's filters.
 
-Transition forms mirror the API's input serializers (casework/serializers.py) field by field, so a
-screen and the API ask for the same things and hand the same keyword arguments to the same service;
-tests/casework/test_views.py checks that they stay in step. Every rule about the values themselves
-stays in casework.services: a form only parses.
+The transitions' forms are made from their declarations (casework/transitions.py). Every rule
+about the values themselves stays in casework.services: a form only parses.
 """
 
-
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
-from . import identifiers, services
-from .models import Case, CaseState, Category, Organisation, Worker
-from .permissions import Role
+from core import identifiers
+from core.inputs import DATE_INPUT, staff_users
+from core.models import Category, Organisation, Worker
+from core.roles import Role
 
-User = get_user_model()
-
-# The seeded dispute categories (casework/seed.py) are data; listed here so that makemessages puts
-# their names into locale/en/LC_MESSAGES/django.po for the English interface ({% trans c.name %}).
-CATEGORY_NAMES = [
-    gettext_noop("拖欠劳动报酬"), gettext_noop("违法解除或封号停单"), gettext_noop("工伤或职业伤害"),
-    gettext_noop("社会保险"), gettext_noop("工作时间与休息休假"), gettext_noop("罚款与扣款"),
-    gettext_noop("算法与派单规则"), gettext_noop("抽成比例"), gettext_noop("确认劳动关系"), gettext_noop("其他"),
-]
-
-
-def staff_users(*roles):
-    qs = User.objects.filter(is_active=True)
-    if roles:
-        qs = qs.filter(groups__name__in=roles)
-    return qs.distinct().order_by("first_name", "username")
-
+from . import services
+from .models import Case, CaseState
 
 class CategoryLabelMixin:
     def label_from_instance(self, category):
         from django.utils.translation import gettext
 
-        return gettext(category.name)  # seeded names are in the catalogue (CATEGORY_NAMES below)
+        return gettext(category.name)  # seeded names are in the catalogue (core/seed.py)
 
 
 class CategoryChoiceField(CategoryLabelMixin, forms.ModelMultipleChoiceField):
@@ -49,90 +30,6 @@ class CategoryChoiceField(CategoryLabelMixin, forms.ModelMultipleChoiceField):
 
 class CategorySelectField(CategoryLabelMixin, forms.ModelChoiceField):
     pass
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
-
-
-# --------------------------------------------------------------------------------------------------
-# Transitions (one form per input serializer)
-# --------------------------------------------------------------------------------------------------
-
-
-class TransitionForm(forms.Form):
-    comment = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class AcceptForm(TransitionForm):
-    override_limitation = forms.BooleanField(label=_("时效例外受理（仅主管）"), required=False)
-    override_reason = forms.CharField(label=_("例外理由"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class RejectForm(TransitionForm):
-    reason = forms.CharField(label=_("不予受理理由"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReopenForm(TransitionForm):
-    reason = forms.CharField(label=_("重新审查理由"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class AssignLegalAidForm(TransitionForm):
-    lawyer = UserChoiceField(label=_("律师/志愿者"), queryset=User.objects.none())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lawyer"].queryset = staff_users(Role.LAWYER, Role.LEGAL_AID_VOLUNTEER)
-
-
-class ReferToMediationForm(TransitionForm):
-    mediator_organisation = forms.ModelChoiceField(
-        label=_("调解组织"), required=False,
-        queryset=Organisation.objects.filter(kind__in=[Organisation.Kind.MEDIATION_ORGANISATION, Organisation.Kind.UNION]),
-    )
-
-
-class ReferToArbitrationForm(TransitionForm):
-    commission = forms.CharField(label=_("劳动人事争议仲裁委员会"), required=False, max_length=200)
-
-
-class FileLawsuitForm(TransitionForm):
-    court = forms.ModelChoiceField(
-        label=_("人民法院"), required=False, queryset=Organisation.objects.filter(kind=Organisation.Kind.COURT)
-    )
-
-
-class ResolveForm(TransitionForm):
-    outcome = forms.ChoiceField(label=_("处理结果"), choices=Case.Outcome.choices)
-    amount_recovered = forms.DecimalField(label=_("挽回金额（元）"), max_digits=14, decimal_places=2, min_value=0)
-    outcome_detail = forms.CharField(label=_("结果说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-# name -> (button label, form, button style): the order is the order of the buttons on the case page.
-TRANSITIONS = {
-    "start_screening": (_("开始审查"), TransitionForm, "primary"),
-    "accept": (_("受理"), AcceptForm, "primary"),
-    "reject": (_("不予受理"), RejectForm, "danger"),
-    "provide_consultation": (_("提供法律咨询"), TransitionForm, "primary"),
-    "assign_legal_aid": (_("指派法律援助"), AssignLegalAidForm, "primary"),
-    "refer_to_mediation": (_("转调解"), ReferToMediationForm, ""),
-    "refer_to_arbitration": (_("申请仲裁"), ReferToArbitrationForm, ""),
-    "file_lawsuit": (_("提起诉讼"), FileLawsuitForm, ""),
-    "resolve": (_("登记办理结果"), ResolveForm, "primary"),
-    "close": (_("结案"), TransitionForm, "primary"),
-    "reopen": (_("重新审查"), ReopenForm, "danger"),
-}
-
-# What the journal's entries are called on the timeline.
-EVENT_LABELS = {
-    "create": _("登记案件"),
-    "edit": _("修改登记信息"),
-    "add_evidence": _("上传证据"),
-    "reassign_handler": _("更换承办人"),
-    "reassign_legal_aid": _("更换援助律师/志愿者"),
-    **{name: label for name, (label, _form, _style) in TRANSITIONS.items()},
-}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,7 +70,7 @@ class CaseFilterForm(forms.Form):
         ]
 
     def api_params(self):
-        """The cleaned filters as casework.filters.CaseFilter's query parameters (a QueryDict)."""
+        """The cleaned filters as casework.api.CaseFilter's query parameters (a QueryDict)."""
         from django.http import QueryDict
 
         data = self.cleaned_data
@@ -251,10 +148,6 @@ class ClaimForm(forms.Form):
 
 ClaimantFormSet = forms.formset_factory(ClaimantForm, extra=0, min_num=1, validate_min=True, max_num=200)
 ClaimFormSet = forms.formset_factory(ClaimForm, extra=0, min_num=1, max_num=200)
-
-
-# <input type="date"> takes only ISO dates, whatever the language's display format.
-DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class IntakeForm(forms.Form):

@@ -1,130 +1,16 @@
-"""API serializers for dispute intake: output shapes, and input shapes that only parse.
+"""API serializers of dispute intake: output shapes, and the intake's input shape (which only parses).
 
-Input serializers turn JSON into the keyword arguments a service takes (types, references to rows);
-every rule about the values themselves lives in `casework.services`, so the API, the admin and the
-demo refuse the same things with the same messages. Output serializers never expose a resident ID
-number in clear: only `id_number_masked`.
+Every rule about the values lives in `casework.services`, so the API, the admin and the demo refuse
+the same things with the same messages; the transitions' input serializers are made from their
+declarations (casework/transitions.py). Output never shows a resident ID number in clear.
 """
 
-from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import transitions
-from .models import Case, CaseClaimant, Category, Claim, Event, Evidence, Organisation, Worker
+from core.models import Category, Organisation, Worker
+from core.serializers import MONEY, OrganisationSummarySerializer, StatefulSerializer, User, UserSummarySerializer
 
-User = get_user_model()
-
-# Large enough for any amount the models hold; precision matches Claim.amount and Case.amount_recovered.
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-# --------------------------------------------------------------------------------------------------
-# Shared output pieces
-# --------------------------------------------------------------------------------------------------
-
-
-class UserSummarySerializer(serializers.ModelSerializer):
-    name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "name"]
-
-    def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
-
-
-class EventSerializer(serializers.ModelSerializer):
-    """One journal entry; `hash`/`previous_hash` let a reader check the chain themselves."""
-
-    class Meta:
-        model = Event
-        fields = [
-            "id", "transition", "from_state", "to_state", "actor_name", "created_at",
-            "comment", "payload", "hash", "previous_hash",
-        ]
-
-
-class TransitionErrorSerializer(serializers.Serializer):
-    """The 409 body (see api_errors.py); documented so clients can rely on `state` and `allowed`."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    state = serializers.CharField(required=False)
-    allowed = serializers.ListField(child=serializers.CharField(), required=False)
-    unmet_conditions = serializers.ListField(child=serializers.CharField(), required=False)
-
-
-# --------------------------------------------------------------------------------------------------
-# Organisations
-# --------------------------------------------------------------------------------------------------
-
-
-class OrganisationSerializer(serializers.ModelSerializer):
-    credit_code_checksum_ok = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = Organisation
-        fields = [
-            "id", "name", "kind", "credit_code", "credit_code_checksum_ok",
-            "credit_code_override_reason", "parent", "address", "contact_person",
-            "contact_phone", "created_at",
-        ]
-        read_only_fields = fields
-
-
-class OrganisationSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name", "kind"]
-        read_only_fields = fields
-
-
-class OrganisationCreateSerializer(serializers.Serializer):
-    """`override_credit_code` + `override_reason` let a supervisor keep a code failing GB 32100."""
-
-    name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
-    credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True, allow_null=True)
-    override_credit_code = serializers.BooleanField(required=False, default=False)
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    parent = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    contact_person = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-
-
-# --------------------------------------------------------------------------------------------------
-# Workers
-# --------------------------------------------------------------------------------------------------
-
-
-class WorkerSerializer(serializers.ModelSerializer):
-    id_number_masked = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Worker
-        fields = [
-            "id", "name", "id_number_masked", "phone", "occupation", "platforms",
-            "relationship_type", "is_union_member", "created_at",
-        ]
-        read_only_fields = fields
-
-
-class WorkerCreateSerializer(serializers.Serializer):
-    """`id_number` is write-only by construction: no output serializer has it."""
-
-    name = serializers.CharField(max_length=100, allow_blank=True)
-    id_number = serializers.CharField(max_length=32, write_only=True)
-    occupation = serializers.ChoiceField(choices=Worker.Occupation.choices)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    platforms = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True, required=False, default=list)
-    relationship_type = serializers.ChoiceField(
-        choices=Worker.Relationship.choices, required=False, default=Worker.Relationship.UNKNOWN
-    )
-    is_union_member = serializers.BooleanField(required=False, default=False)
-
+from .models import Case, CaseClaimant, Claim, Evidence
 
 # --------------------------------------------------------------------------------------------------
 # Cases
@@ -179,10 +65,9 @@ class CaseListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseDetailSerializer(serializers.ModelSerializer):
+class CaseDetailSerializer(StatefulSerializer):
     """A case as its handler sees it, with what the requesting user may do to it next."""
 
-    allowed_transitions = serializers.SerializerMethodField()
     claimants = ClaimantSerializer(source="case_claimants", many=True, read_only=True)
     respondents = OrganisationSummarySerializer(many=True, read_only=True)
     categories = CategorySerializer(many=True, read_only=True)
@@ -204,10 +89,6 @@ class CaseDetailSerializer(serializers.ModelSerializer):
             "accepted_at", "resolved_at", "closed_at", "created_at", "updated_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_allowed_transitions(self, case) -> list[str]:
-        return transitions.allowed_transitions(case, self.context["request"].user)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -247,53 +128,3 @@ class CaseCreateSerializer(serializers.Serializer):
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-# --------------------------------------------------------------------------------------------------
-# Case transitions: one input serializer each, fields named as the service's keyword arguments
-# --------------------------------------------------------------------------------------------------
-
-
-class TransitionInputSerializer(serializers.Serializer):
-    """Every transition takes a comment; subclasses add the transition's own fields."""
-
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class CaseAcceptInputSerializer(TransitionInputSerializer):
-    override_limitation = serializers.BooleanField(required=False, default=False)
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class CaseRejectInputSerializer(TransitionInputSerializer):
-    reason = serializers.CharField()
-
-
-class CaseAssignLegalAidInputSerializer(TransitionInputSerializer):
-    lawyer = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
-
-
-class CaseReferToMediationInputSerializer(TransitionInputSerializer):
-    mediator_organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), required=False, allow_null=True, default=None
-    )
-
-
-class CaseReferToArbitrationInputSerializer(TransitionInputSerializer):
-    commission = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class CaseFileLawsuitInputSerializer(TransitionInputSerializer):
-    court = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), required=False, allow_null=True, default=None
-    )
-
-
-class CaseResolveInputSerializer(TransitionInputSerializer):
-    outcome = serializers.ChoiceField(choices=Case.Outcome.choices)
-    amount_recovered = serializers.DecimalField(**MONEY)
-    outcome_detail = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class CaseReopenInputSerializer(TransitionInputSerializer):
-    reason = serializers.CharField()

@@ -2,7 +2,7 @@
 
 The admin, the API, the demo, flows and tasks all call these; none of them change state themselves.
 Errors: `ValidationError` (bad input, field by field) -> 400, `PermissionDenied` -> 403,
-`TransitionRefused` / `ConcurrentTransition` -> 409 (see api_errors.py).
+`TransitionRefused` / `ConcurrentTransition` -> 409 (core/errors.py).
 """
 
 import hashlib
@@ -11,153 +11,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import identifiers, journal, legal_calendar
-from .models import (
-    Case,
-    CaseClaimant,
-    CaseNumberSequence,
-    CaseState,
-    Category,
-    Claim,
-    Evidence,
-    Notification,
-    Organisation,
-    Worker,
-    resident_id_digest,
-)
-from .permissions import Role
-from .transitions import run_transition
+from core import journal, legal_calendar, links
+from core.legal_figures import ARBITRATION_LIMITATION_YEARS
+from core.notices import send as send_notices
+from core.roles import Role, may_act
+from core.services import find_conflicts, next_number, reassign, require_perm, required_text
+from core.transitions import run_transition
+
+from . import notices as casework_notices
+from .models import Case, CaseClaimant, CaseState, Category, Claim, Evidence
+from .rules import EDITABLE_STATES, LIMITATION_WATCH_STATES, limitation_for
 
 S = CaseState
-# Before arbitration or a lawsuit is filed the worker's limitation period is still running.
-LIMITATION_WATCH_STATES = [S.RECEIVED, S.SCREENING, S.ACCEPTED, S.CONSULTING, S.LEGAL_AID]
-UNPAID_PAY = "unpaid_pay"
-EDITABLE_STATES = [S.RECEIVED, S.SCREENING]
-
-
-def require_perm(actor, perm, obj=None):
-    """403 unless `actor` holds the rules permission (object-level when `obj` is given)."""
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(f"You do not have permission '{perm}'.")
-
-
-def required_text(field: str, value: str, message: str) -> str:
-    """The stripped text, or a 400 field error with `message` when it is blank."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: [message]})
-    return value
-
-
-# --------------------------------------------------------------------------------------------------
-# Organisations and workers
-# --------------------------------------------------------------------------------------------------
-
-
-def register_organisation(
-    *, actor, name, kind, credit_code=None, override_credit_code=False, override_reason="",
-    parent=None, address="", contact_person="", contact_phone="",
-) -> Organisation:
-    """Register an organisation. A credit code failing the GB 32100 checksum needs a supervisor's override."""
-    require_perm(actor, "casework.add_organisation")
-    errors = {}
-    overridden_by = None
-    if credit_code:
-        try:
-            credit_code = identifiers.validate_credit_code_format(credit_code)
-        except ValidationError as exc:
-            errors["credit_code"] = exc.messages
-        else:
-            if not identifiers.credit_code_checksum_ok(credit_code):
-                if not override_credit_code:
-                    errors["credit_code"] = [
-                        "统一社会信用代码校验码不符（GB 32100）。如确认为早期试点合法代码，"
-                        "可由主管勾选“例外登记”并说明理由。"
-                    ]
-                elif not actor.has_perm("casework.override_credit_code"):
-                    raise PermissionDenied("Only a supervisor may register a credit code that fails its checksum.")
-                elif not (override_reason or "").strip():
-                    errors["override_reason"] = ["例外登记须说明理由。"]
-                else:
-                    overridden_by = actor
-        if credit_code and Organisation.objects.filter(credit_code=credit_code).exists():
-            errors.setdefault("credit_code", []).append("该统一社会信用代码已登记。")
-    else:
-        credit_code = None
-    if contact_phone:
-        try:
-            contact_phone = identifiers.normalise_phone(contact_phone)
-        except ValidationError as exc:
-            errors["contact_phone"] = exc.messages
-    if kind not in Organisation.Kind.values:
-        errors["kind"] = [f"未知的单位类型：{kind}"]
-    if Organisation.objects.filter(name=name).exists():
-        errors["name"] = ["同名单位已登记。"]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            return Organisation.objects.create(
-                name=name, kind=kind, credit_code=credit_code, parent=parent, address=address,
-                contact_person=contact_person, contact_phone=contact_phone,
-                credit_code_overridden_by=overridden_by,
-                credit_code_override_reason=(override_reason or "").strip() if overridden_by else "",
-            )
-    except IntegrityError:  # registered by someone else between our check and this insert
-        raise ValidationError({"name": ["同名或同一信用代码的单位刚刚已被登记，请刷新后选用。"]}) from None
-
-
-def find_worker(*, id_number=None, phone=None):
-    """Look a worker up by resident ID (through its keyed digest) or phone; None if not found."""
-    if id_number:
-        return Worker.objects.filter(id_number_digest=resident_id_digest(id_number)).first()
-    if phone:
-        try:
-            return Worker.objects.filter(phone=identifiers.normalise_phone(phone)).first()
-        except ValidationError:
-            return None
-    return None
-
-
-def register_worker(
-    *, actor, name, id_number, occupation, phone="", platforms=(),
-    relationship_type=Worker.Relationship.UNKNOWN, is_union_member=False,
-) -> Worker:
-    require_perm(actor, "casework.add_worker")
-    errors = {}
-    try:
-        id_number = identifiers.validate_resident_id(id_number)
-    except ValidationError as exc:
-        errors["id_number"] = exc.messages
-    else:
-        if find_worker(id_number=id_number):
-            errors["id_number"] = ["该身份证号码已登记，请直接选用已有劳动者。"]
-    if phone:
-        try:
-            phone = identifiers.normalise_phone(phone)
-        except ValidationError as exc:
-            errors["phone"] = exc.messages
-    if not (name or "").strip():
-        errors["name"] = ["请填写姓名。"]
-    if occupation not in Worker.Occupation.values:
-        errors["occupation"] = [f"未知的职业：{occupation}"]
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            worker = Worker.objects.create(
-                name=name.strip(), id_number=id_number, phone=phone, occupation=occupation,
-                relationship_type=relationship_type, is_union_member=is_union_member,
-            )
-            worker.platforms.set(platforms)
-    except IntegrityError:  # the same ID registered by someone else between our check and this insert
-        raise ValidationError({"id_number": ["该身份证号码刚刚已被登记，请直接选用已有劳动者。"]}) from None
-    return worker
 
 
 # --------------------------------------------------------------------------------------------------
@@ -165,41 +34,9 @@ def register_worker(
 # --------------------------------------------------------------------------------------------------
 
 
-def next_numbers(sequence_model, prefix: str, year: int, count: int = 1) -> list[str]:
-    """`count` consecutive numbers PREFIX-2026-000123 from `sequence_model`'s row for the year (a
-    model with a `year` primary key and a `last` counter; one such model per numbered kind of
-    object: cases, mediations...). The row stays locked until the caller's transaction ends, so
-    concurrent intakes never share or skip a number (a rolled-back intake gives its numbers back)."""
-    try:
-        with transaction.atomic():
-            sequence_model.objects.get_or_create(year=year)
-    except IntegrityError:  # another intake created this year's row at the same moment
-        pass
-    seq = sequence_model.objects.select_for_update().get(year=year)
-    first = seq.last + 1
-    seq.last += count
-    seq.save(update_fields=["last"])
-    return [f"{prefix}-{year}-{n:06d}" for n in range(first, seq.last + 1)]
-
-
-def next_number(sequence_model, prefix: str, year: int) -> str:
-    return next_numbers(sequence_model, prefix, year, 1)[0]
-
-
 def _next_case_number(year: int) -> str:
     """WQ-2026-000123."""
-    return next_number(CaseNumberSequence, "WQ", year)
-
-
-def limitation_for(case: Case):
-    """The case's arbitration limitation deadline (a legal_calendar.Deadline) or None."""
-    codes = set(case.categories.values_list("code", flat=True))
-    return legal_calendar.limitation_deadline(
-        known_on=case.infringement_known_on,
-        interrupted_on=case.limitation_interrupted_on,
-        employment_ended_on=case.employment_ended_on,
-        unpaid_pay_only=codes == {UNPAID_PAY},
-    )
+    return next_number("WQ", year)
 
 
 def _refresh_derived(case: Case) -> None:
@@ -350,7 +187,7 @@ def add_evidence(*, case, actor, file, description="") -> Evidence:
     """Store an evidence file with its SHA-256, so a copy can later be shown to be unaltered."""
     require_perm(actor, "casework.view_case", case)
     if not actor.has_perm("casework.change_case", case) and case.legal_aid_by_id != actor.pk:
-        raise PermissionDenied("You may not add evidence to this case.")
+        raise PermissionDenied(_("您不能为本案上传证据。"))
     try:
         validate_evidence_file(file)
     except ValidationError as exc:
@@ -378,17 +215,6 @@ def add_evidence(*, case, actor, file, description="") -> Evidence:
 # --------------------------------------------------------------------------------------------------
 
 
-def find_conflicts(*, person, organisations) -> list[Organisation]:
-    """The organisations among `organisations` that `person` acts for or belongs to."""
-    profile = getattr(person, "profile", None)
-    if profile is None:
-        return []
-    own = set(profile.acts_for.values_list("pk", flat=True))
-    if profile.organisation_id:
-        own.add(profile.organisation_id)
-    return [o for o in organisations if o.pk in own]
-
-
 def start_screening(*, case, actor, comment="") -> Case:
     return run_transition(case, "start_screening", actor=actor, comment=comment)
 
@@ -399,16 +225,17 @@ def accept(*, case, actor, comment="", override_limitation=False, override_reaso
     today = timezone.localdate()
     expired = limitation is not None and limitation.date < today
     if override_limitation and not actor.has_perm("casework.override_limitation", case):
-        raise PermissionDenied("Only a supervisor may accept a case whose limitation period has run.")
+        raise PermissionDenied(_("只有主管可以受理仲裁时效已届满的案件。"))
     if expired and not override_limitation:
         raise ValidationError({
             "override_limitation": [
-                f"仲裁时效已于 {limitation.date:%Y-%m-%d} 届满（劳动争议调解仲裁法第二十七条）。"
-                "如有中断、中止等事由，须由主管勾选“时效例外受理”并说明理由。"
+                _("仲裁时效（%(years)d年）已于 %(date)s 届满（劳动争议调解仲裁法第二十七条）。"
+                  "如有中断、中止等事由，须由主管勾选“时效例外受理”并说明理由。")
+                % {"years": ARBITRATION_LIMITATION_YEARS, "date": f"{limitation.date:%Y-%m-%d}"}
             ]
         })
     if override_limitation and not (override_reason or "").strip():
-        raise ValidationError({"override_reason": ["时效例外受理须说明理由。"]})
+        raise ValidationError({"override_reason": [_("时效例外受理须说明理由。")]})
 
     def apply(c):
         c.is_group = c.should_be_group()
@@ -416,64 +243,61 @@ def accept(*, case, actor, comment="", override_limitation=False, override_reaso
         c.limitation_overridden = bool(override_limitation)
         c.limitation_override_reason = (override_reason or "").strip() if override_limitation else ""
 
-    return run_transition(case, "accept", actor=actor, comment=comment, apply=apply, payload={
-        "limitation_ends_on": limitation.date if limitation else None,
-        "limitation_overridden": bool(override_limitation),
-        "override_reason": override_reason if override_limitation else "",
-        "is_group": case.should_be_group(),
-    })
+    return run_transition(case, "accept", actor=actor, comment=comment, apply=apply)
 
 
 def reject(*, case, actor, reason, comment="") -> Case:
-    reason = required_text("reason", reason, "不予受理须说明理由。")
+    reason = required_text("reason", reason, _("不予受理须说明理由。"))
 
     def apply(c):
         c.rejection_reason = reason
 
-    return run_transition(case, "reject", actor=actor, comment=comment or reason, apply=apply, payload={"reason": reason})
+    return run_transition(case, "reject", actor=actor, comment=comment or reason, apply=apply)
 
 
 def provide_consultation(*, case, actor, comment="") -> Case:
     return run_transition(case, "provide_consultation", actor=actor, comment=comment)
 
 
+def conflict_message(person, conflicts) -> str:
+    names = "、".join(o.name for o in conflicts)
+    return _("利益冲突：%(person)s 代理或受聘于被申请单位（%(names)s），不能承办本案。") % {
+        "person": person.get_full_name() or person.username, "names": names}
+
+
 def assign_legal_aid(*, case, actor, lawyer, comment="") -> Case:
     """Give the case to a lawyer or legal-aid volunteer, refusing anyone who acts for a respondent."""
     if lawyer is None or not lawyer.groups.filter(name__in=[Role.LAWYER, Role.LEGAL_AID_VOLUNTEER]).exists():
-        raise ValidationError({"lawyer": ["请选择一名律师或法律援助志愿者。"]})
+        raise ValidationError({"lawyer": [_("请选择一名律师或法律援助志愿者。")]})
     conflicts = find_conflicts(person=lawyer, organisations=case.respondents.all())
     if conflicts:
-        names = "、".join(o.name for o in conflicts)
-        raise ValidationError({"lawyer": [f"利益冲突：{lawyer.get_full_name() or lawyer.username} 代理或受聘于被申请单位（{names}），不能承办本案。"]})
+        raise ValidationError({"lawyer": [conflict_message(lawyer, conflicts)]})
 
     def apply(c):
         c.legal_aid_by = lawyer
 
     return run_transition(case, "assign_legal_aid", actor=actor, comment=comment, apply=apply,
-                          payload={"lawyer": lawyer.pk, "lawyer_name": lawyer.get_username()})
+                          payload={"lawyer_name": lawyer.get_username()})
 
 
 def refer_to_mediation(*, case, actor, comment="", mediator_organisation=None, source="union", court=None,
                        court_case_number="", procedure="", referred_on=None) -> Case:
-    """Send the case to mediation and open the linked mediation (mediation.services.open_for_case).
+    """Send the case to mediation. The mediation module, when installed, opens the linked
+    mediation in the same transaction (it reacts to this transition: mediation/notices.py), so
+    the case and the mediation change together or not at all; it is on `case.opened_mediation`.
 
     By default a union mediation (`referred`, for the mediation organisation to accept); when a
     court referred the dispute, `source` court_pre_suit / court_in_suit with the court, its case
-    number and (in-suit) the procedure. The case and the mediation change together or not at all.
+    number and (in-suit) the procedure.
     """
-    from mediation import services as mediation_services  # the module builds on casework
-
-    with transaction.atomic():
-        run_transition(case, "refer_to_mediation", actor=actor, comment=comment, payload={
-            "mediator_organisation": mediator_organisation.name if mediator_organisation else None,
-            "source": source,
-        })
-        mediation = mediation_services.open_for_case(
-            case=case, actor=actor, source=source, court=court, court_case_number=court_case_number,
-            procedure=procedure, referred_on=referred_on, organisation=mediator_organisation, comment=comment,
-        )
-    case.opened_mediation = mediation
-    return case
+    return run_transition(case, "refer_to_mediation", actor=actor, comment=comment, payload={
+        "mediator_organisation": mediator_organisation.name if mediator_organisation else None,
+        "source": source,
+    }, inputs={
+        "organisation": mediator_organisation, "source": source, "court": court,
+        "court_case_number": court_case_number, "procedure": procedure, "referred_on": referred_on,
+        "comment": comment,
+    })
 
 
 def refer_to_arbitration(*, case, actor, comment="", commission="") -> Case:
@@ -488,13 +312,13 @@ def file_lawsuit(*, case, actor, comment="", court=None) -> Case:
 def resolve(*, case, actor, outcome, amount_recovered, outcome_detail="", comment="") -> Case:
     errors = {}
     if outcome not in Case.Outcome.values:
-        errors["outcome"] = ["请选择处理结果。"]
+        errors["outcome"] = [_("请选择处理结果。")]
     try:
         amount = Decimal(str(amount_recovered))
         if amount < 0 or amount != amount.quantize(Decimal("0.01")):
             raise ValueError
     except (ValueError, ArithmeticError):
-        errors["amount_recovered"] = ["挽回金额应为不小于零的金额（元，最多两位小数）。"]
+        errors["amount_recovered"] = [_("挽回金额应为不小于零的金额（元，最多两位小数）。")]
     if errors:
         raise ValidationError(errors)
 
@@ -504,8 +328,15 @@ def resolve(*, case, actor, outcome, amount_recovered, outcome_detail="", commen
         c.amount_recovered = amount
         c.resolved_at = timezone.now()
 
-    return run_transition(case, "resolve", actor=actor, comment=comment, apply=apply,
-                          payload={"outcome": outcome, "amount_recovered": amount})
+    return run_transition(case, "resolve", actor=actor, comment=comment, apply=apply)
+
+
+@links.resolver("casework.Case")
+def resolve_from_linked(case, *, by, actor, outcome, amount, detail, comment=""):
+    """Another module's object opened for this case (a mediation) ended with an outcome: resolve
+    the case with it, as `actor` and under the case's own rules."""
+    return resolve(case=case, actor=actor, outcome=outcome, amount_recovered=amount,
+                   outcome_detail=detail, comment=comment)
 
 
 def close(*, case, actor, comment="") -> Case:
@@ -516,7 +347,7 @@ def close(*, case, actor, comment="") -> Case:
 
 
 def reopen(*, case, actor, reason, comment="") -> Case:
-    reason = required_text("reason", reason, "重新审查须说明理由。")
+    reason = required_text("reason", reason, _("重新审查须说明理由。"))
 
     def apply(c):
         c.closed_at = None
@@ -530,35 +361,6 @@ def reopen(*, case, actor, reason, comment="") -> Case:
 # --------------------------------------------------------------------------------------------------
 # Notifications and the deadline sweep
 # --------------------------------------------------------------------------------------------------
-
-
-def notify(*, recipient, subject, key, message) -> Notification | None:
-    """Tell someone once: the same key for the same person is never sent twice, even by two sweeps at once."""
-    try:
-        with transaction.atomic():
-            note = Notification.objects.create(recipient=recipient, subject=subject, key=key, message=message)
-    except IntegrityError:
-        return None
-    if recipient.email:
-        # Mail only once the notification row is committed: a rolled-back caller sends nothing.
-        transaction.on_commit(lambda: _email(note))
-    return note
-
-
-def _email(note: Notification) -> None:
-    # send_mail returns how many messages went out: 0 when the mail server failed (silently).
-    if send_mail("【维权】" + note.message[:40], note.message, None, [note.recipient.email], fail_silently=True):
-        Notification.objects.filter(pk=note.pk).update(emailed=True)
-        note.emailed = True
-
-
-def _recipients(case):
-    """The case's handler; the active supervisors when it has none or the handler has left."""
-    from django.contrib.auth import get_user_model
-
-    if case.handler_id and case.handler.is_active:
-        return [case.handler]
-    return list(get_user_model().objects.filter(groups__name=Role.SUPERVISOR, is_active=True))
 
 
 # A stored limitation date moves when holidays are published after it was computed: by a holiday run
@@ -596,22 +398,14 @@ def sweep_case_deadlines(*, today=None) -> dict:
     today = today or timezone.localdate()
     horizon = today + timezone.timedelta(days=settings.WEIQUAN_LIMITATION_WARNING_DAYS)
     refreshed = _refresh_limitation_dates(today, horizon)
-    overdue = Case.objects.filter(state__in=EDITABLE_STATES, screening_due_on__lt=today).select_related("handler")
+    overdue = Case.objects.filter(state__in=EDITABLE_STATES, screening_due_on__lt=today)
     expiring = Case.objects.filter(
         state__in=LIMITATION_WATCH_STATES, limitation_ends_on__gte=today, limitation_ends_on__lte=horizon
-    ).select_related("handler")
-    sent = {"screening_overdue": 0, "limitation_ending": 0}
-    for case in overdue:
-        for person in _recipients(case):
-            if notify(recipient=person, subject=case, key=f"case:{case.pk}:screening_overdue:{case.screening_due_on}",
-                      message=f"案件 {case.number} 审查已超期（期限 {case.screening_due_on:%Y-%m-%d}），请尽快完成审查。"):
-                sent["screening_overdue"] += 1
-    for case in expiring:
-        for person in _recipients(case):
-            if notify(recipient=person, subject=case, key=f"case:{case.pk}:limitation:{case.limitation_ends_on}",
-                      message=f"案件 {case.number} 的仲裁时效将于 {case.limitation_ends_on:%Y-%m-%d} 届满，"
-                              f"请及时申请仲裁或采取中断时效的措施。"):
-                sent["limitation_ending"] += 1
+    )
+    sent = {
+        "screening_overdue": send_notices(Case, [casework_notices.SCREENING_OVERDUE], list(overdue.values_list("pk", flat=True)), digest=False),
+        "limitation_ending": send_notices(Case, [casework_notices.LIMITATION_ENDING], list(expiring.values_list("pk", flat=True)), digest=False),
+    }
     sent["overdue_cases"] = overdue.count()
     sent["expiring_cases"] = expiring.count()
     sent["limitation_dates_refreshed"] = refreshed
@@ -624,17 +418,13 @@ def sweep_case_deadlines(*, today=None) -> dict:
 
 
 def _staff_member_for(case, person, field, roles, message):
-    from .permissions import may_act
-
     if person is None or not person.is_active:
-        raise ValidationError({field: ["请选择一名在职人员。"]})
+        raise ValidationError({field: [_("请选择一名在职人员。")]})
     if not person.groups.filter(name__in=roles).exists():
         raise ValidationError({field: [message]})
     conflicts = find_conflicts(person=person, organisations=case.respondents.all())
     if conflicts:
-        names = "、".join(o.name for o in conflicts)
-        raise ValidationError({field: [f"利益冲突：{person.get_full_name() or person.username} 代理或受聘于被申请单位（{names}），不能承办本案。"]})
-    return may_act
+        raise ValidationError({field: [conflict_message(person, conflicts)]})
 
 
 def reassign_handler(*, case, actor, handler, comment="") -> Case:
@@ -643,34 +433,19 @@ def reassign_handler(*, case, actor, handler, comment="") -> Case:
     Claiming is open to casework staff only while nobody can work the case: no handler, a handler
     who has left, or one whose role may not act in the case's current state.
     """
-    may_act = _staff_member_for(
-        case, handler, "handler", [Role.INTAKE_OFFICER, Role.LAWYER, Role.MEDIATOR, Role.SUPERVISOR],
-        "承办人须为受理员、律师、调解员或主管。",
-    )
+    _staff_member_for(case, handler, "handler", [Role.INTAKE_OFFICER, Role.LAWYER, Role.MEDIATOR, Role.SUPERVISOR],
+                      _("承办人须为受理员、律师、调解员或主管。"))
     if handler.pk == actor.pk and not actor.has_perm("casework.reassign_case", case):
         require_perm(actor, "casework.claim_case", case)
         current = case.handler
         if current is not None and current.pk != actor.pk and may_act(current, case):
-            raise PermissionDenied("该案件已有承办人，只有主管可以改派。")
+            raise PermissionDenied(_("该案件已有承办人，只有主管可以改派。"))
     else:
         require_perm(actor, "casework.reassign_case", case)
     if not may_act(handler, case):
-        raise ValidationError({"handler": [f"{handler.get_full_name() or handler.username} 在案件当前阶段没有可办理的操作。"]})
-    if case.handler_id == handler.pk:
-        return case
-    previous = case.handler
-    with transaction.atomic():
-        case.handler = handler
-        case.save(update_fields=["handler", "updated_at"])
-        journal.record(
-            subject=case, transition="reassign_handler", from_state=case.state, to_state=case.state,
-            actor=actor, comment=comment, payload={
-                "from": previous.pk if previous else None,
-                "from_name": previous.get_username() if previous else "",
-                "to": handler.pk, "to_name": handler.get_username(),
-            },
-        )
-    return case
+        raise ValidationError({"handler": [_("%(name)s 在案件当前阶段没有可办理的操作。") % {
+            "name": handler.get_full_name() or handler.username}]})
+    return reassign(case, field="handler", to=handler, actor=actor, transition="reassign_handler", comment=comment)
 
 
 def reassign_legal_aid(*, case, actor, lawyer, comment="") -> Case:
@@ -679,24 +454,10 @@ def reassign_legal_aid(*, case, actor, lawyer, comment="") -> Case:
     A lawyer may take it over (claim) only when the assigned one has left.
     """
     if case.state != S.LEGAL_AID:
-        raise ValidationError({"lawyer": ["只有处于法律援助阶段的案件可以更换援助律师/志愿者。"]})
-    _staff_member_for(case, lawyer, "lawyer", [Role.LAWYER, Role.LEGAL_AID_VOLUNTEER], "请选择一名律师或法律援助志愿者。")
+        raise ValidationError({"lawyer": [_("只有处于法律援助阶段的案件可以更换援助律师/志愿者。")]})
+    _staff_member_for(case, lawyer, "lawyer", [Role.LAWYER, Role.LEGAL_AID_VOLUNTEER], _("请选择一名律师或法律援助志愿者。"))
     if not actor.has_perm("casework.reassign_case", case):
         current = case.legal_aid_by
         if lawyer.pk != actor.pk or (current is not None and current.is_active):
-            raise PermissionDenied("只有主管可以更换援助律师/志愿者。")
-    if case.legal_aid_by_id == lawyer.pk:
-        return case
-    previous = case.legal_aid_by
-    with transaction.atomic():
-        case.legal_aid_by = lawyer
-        case.save(update_fields=["legal_aid_by", "updated_at"])
-        journal.record(
-            subject=case, transition="reassign_legal_aid", from_state=case.state, to_state=case.state,
-            actor=actor, comment=comment, payload={
-                "from": previous.pk if previous else None,
-                "from_name": previous.get_username() if previous else "",
-                "to": lawyer.pk, "to_name": lawyer.get_username(),
-            },
-        )
-    return case
+            raise PermissionDenied(_("只有主管可以更换援助律师/志愿者。"))
+    return reassign(case, field="legal_aid_by", to=lawyer, actor=actor, transition="reassign_legal_aid", comment=comment)

@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from . import legal_calendar, services
+from core import legal_calendar
+
+from . import services
 
 
 @shared_task
@@ -11,60 +13,3 @@ def sweep_case_deadlines():
     # Staff may have edited holidays in another process since this worker cached them.
     legal_calendar.clear_cache()
     return services.sweep_case_deadlines()
-
-
-# --------------------------------------------------------------------------------------------------
-# Documents: rendering a PDF after the transaction that asked for it has committed
-# --------------------------------------------------------------------------------------------------
-
-from celery import Task  # noqa: E402  (kept beside the task it serves)
-
-from . import documents  # noqa: E402
-from .models import Document  # noqa: E402
-
-
-class _RenderDocumentTask(Task):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        # Runs once the retries are used up, or at once for an error a retry cannot fix.
-        document_id = args[0] if args else kwargs.get("document_id")
-        if document_id is not None:
-            documents.mark_failed(document_id, f"{type(exc).__name__}: {exc}")
-
-
-@shared_task(
-    bind=True, base=_RenderDocumentTask, name="casework.tasks.render_document",
-    autoretry_for=(Exception,),
-    dont_autoretry_for=(documents.OwnerMissing, documents.UnknownDocumentKind, Document.DoesNotExist),
-    max_retries=3, retry_backoff=2, retry_backoff_max=60, retry_jitter=True,
-    acks_late=True, ignore_result=True,
-)
-def render_document(self, document_id):
-    """Render and store one pending Document; a ready one is left as it is (safe to run twice)."""
-    document = documents.render_and_store(document_id)
-    return {"id": document.pk, "status": document.status, "sha256": document.sha256}
-
-
-def render_document_now(document_id):
-    """The same attempts as the task, in this process: for eager mode (no broker configured).
-
-    Celery's eager mode with task_eager_propagates re-raises a task's Retry instead of running the
-    retry, so the retry policy is replayed here: up to max_retries + 1 attempts, at once.
-    """
-    attempts = render_document.max_retries + 1
-    for attempt in range(1, attempts + 1):
-        try:
-            return documents.render_and_store(document_id)
-        except render_document.dont_autoretry_for as exc:
-            documents.mark_failed(document_id, f"{type(exc).__name__}: {exc}")
-            raise
-        except Exception as exc:
-            if attempt == attempts:
-                documents.mark_failed(document_id, f"{type(exc).__name__}: {exc}")
-                raise
-
-
-def queue_render(document_id):
-    """Render a document: on a worker when a broker is configured, else right here."""
-    if render_document.app.conf.task_always_eager:
-        return render_document_now(document_id)
-    return render_document.delay(document_id)

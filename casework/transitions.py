@@ -1,95 +1,85 @@
-"""Running a django-fsm transition the one way every module does it.
+"""The Case machine's transitions, one declaration each (core/transitions.py says what is made
+from them). The FSM edges are on `casework.models.Case`; the rules and data of each transition are
+the service of the same name in `casework.services`."""
 
-`run_transition` checks the move (state, permission, conditions), applies the caller's data changes,
-saves with optimistic locking (ConcurrentTransitionMixin) and journals the change, all in one
-transaction: either everything lands or nothing does. Services call it; nothing else changes state.
-"""
+from django.utils.translation import gettext_lazy as _
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django_fsm import FSMFieldMixin, can_proceed
+from core import inputs
+from core.models import Organisation
+from core.roles import Role, is_intake_officer, is_lawyer, is_supervisor
+from core.transitions import Machine, Transition
 
-from . import journal
+from .models import Case
+from .rules import can_work_case, is_case_handler, is_case_legal_aid
 
-
-class TransitionRefused(Exception):
-    """The transition does not start from the object's current state, or its conditions are unmet."""
-
-    def __init__(self, obj, name, detail, unmet=()):
-        super().__init__(detail)
-        self.obj = obj
-        self.name = name
-        self.detail = detail
-        self.unmet = list(unmet)
+screeners = is_intake_officer | is_supervisor
 
 
-def fsm_field_name(obj_or_model, name: str) -> str:
-    method = getattr(obj_or_model, name)
-    return method._django_fsm.field.name
+def _mediation_organisations():
+    return Organisation.objects.filter(kind__in=[Organisation.Kind.MEDIATION_ORGANISATION, Organisation.Kind.UNION])
 
 
-def current_state(obj, name: str) -> str:
-    return getattr(obj, fsm_field_name(obj, name))
+def _courts():
+    return Organisation.objects.filter(kind=Organisation.Kind.COURT)
 
 
-def transition_names(model) -> list[str]:
-    """Every transition the model defines."""
-    names = []
-    for field in model._meta.fields:
-        if isinstance(field, FSMFieldMixin):
-            names.extend(t.name for t in field.get_all_transitions(model) if t.name not in names)
-    return names
-
-
-def allowed_transitions(obj, user) -> list[str]:
-    """What this user may do to this object now: state, conditions and permission all satisfied."""
-    names = []
-    for field in obj._meta.fields:
-        get_available = getattr(obj, f"get_available_user_{field.name}_transitions", None)
-        if get_available:
-            names.extend(t.name for t in get_available(user) if t.name not in names)
-    return names
-
-
-def unmet_conditions(obj, name: str) -> list[str]:
-    method = getattr(obj, name)
-    meta = method._django_fsm
-    found = meta.get_transition(current_state(obj, name))
-    return [str(getattr(c, "hint", c.__name__)) for c in (found.conditions if found else []) if not c(obj)]
-
-
-def run_transition(obj, name: str, *, actor, comment: str = "", payload=None, apply=None):
-    """Move `obj` through transition `name` as `actor`; `apply(obj)` sets the transition's data."""
-    method = getattr(obj, name, None)
-    if method is None or not hasattr(method, "_django_fsm"):
-        raise TransitionRefused(obj, name, f"'{name}' is not a transition of {obj._meta.verbose_name}")
-    source = current_state(obj, name)
-    if not can_proceed(method, check_conditions=False):
-        raise TransitionRefused(obj, name, f"'{name}' is not allowed from state '{source}'")
-    # django_fsm.has_transition_perm would also test conditions; those get their own answer below.
-    if not method._django_fsm.has_transition_perm(obj, source, actor):
-        raise PermissionDenied(f"You may not perform '{name}' on this {obj._meta.verbose_name}.")
-    unmet = unmet_conditions(obj, name)
-    if unmet:
-        raise TransitionRefused(obj, name, "; ".join(unmet), unmet=unmet)
-
-    with transaction.atomic():
-        if apply is not None:
-            apply(obj)
-        method()
-        obj.save()
-        journal.record(
-            subject=obj,
-            transition=name,
-            from_state=source,
-            to_state=current_state(obj, name),
-            actor=actor,
-            comment=comment,
-            payload=payload,
-        )
-        # Documents the new state calls for (documents registered with auto_on=[state]) are asked
-        # for in this same transaction and rendered by Celery once it commits.
-        from . import documents  # late: documents builds on models and services
-
-        documents.on_state_entered(obj, actor=actor)
-    return obj
+machine = Machine(Case, subject="case", transitions=[
+    Transition("start_screening", label=_("开始审查"), style="primary", allowed=screeners),
+    Transition(
+        "accept", label=_("受理"), style="primary", allowed=screeners,
+        inputs={
+            "override_limitation": inputs.Boolean(_("时效例外受理（仅主管）")),
+            "override_reason": inputs.Text(_("例外理由"), multiline=True, required=False),
+        },
+        journal={"limitation_ends_on": "limitation_ends_on", "limitation_overridden": "limitation_overridden",
+                 "override_reason": "limitation_override_reason", "is_group": "is_group"},
+        documents=("intake_record",),
+    ),
+    Transition(
+        "reject", label=_("不予受理"), style="danger", allowed=screeners,
+        inputs={"reason": inputs.Text(_("不予受理理由"), multiline=True)},
+        journal={"reason": "rejection_reason"},
+    ),
+    Transition("provide_consultation", label=_("提供法律咨询"), style="primary",
+               allowed=is_intake_officer | is_lawyer | is_supervisor),
+    Transition(
+        "assign_legal_aid", label=_("指派法律援助"), style="primary", allowed=is_supervisor,
+        inputs={"lawyer": inputs.User(_("律师/志愿者"), roles=[Role.LAWYER, Role.LEGAL_AID_VOLUNTEER])},
+        journal={"lawyer": "legal_aid_by"},
+    ),
+    Transition(
+        "refer_to_mediation", label=_("转调解"),
+        allowed=is_intake_officer | is_supervisor | is_case_handler | is_case_legal_aid,
+        inputs={"mediator_organisation": inputs.Model(_("调解组织"), queryset=_mediation_organisations, required=False)},
+    ),
+    Transition(
+        "refer_to_arbitration", label=_("申请仲裁"),
+        allowed=is_lawyer | is_supervisor | is_case_handler | is_case_legal_aid,
+        inputs={"commission": inputs.Text(_("劳动人事争议仲裁委员会"), max_length=200, required=False)},
+    ),
+    Transition(
+        "file_lawsuit", label=_("提起诉讼"), allowed=is_lawyer | is_supervisor | is_case_legal_aid,
+        inputs={"court": inputs.Model(_("人民法院"), queryset=_courts, required=False)},
+    ),
+    Transition(
+        "resolve", label=_("登记办理结果"), style="primary", allowed=can_work_case,
+        inputs={
+            "outcome": inputs.Choice(_("处理结果"), choices=Case.Outcome.choices),
+            "amount_recovered": inputs.Money(_("挽回金额（元）"), min_value=0),
+            "outcome_detail": inputs.Text(_("结果说明"), multiline=True, required=False),
+        },
+        journal={"outcome": "outcome", "amount_recovered": "amount_recovered"},
+    ),
+    Transition("close", label=_("结案"), style="primary", allowed=is_supervisor | is_case_handler,
+               documents=("closing_report",)),
+    Transition(
+        "reopen", label=_("重新审查"), style="danger", allowed=is_supervisor,
+        inputs={"reason": inputs.Text(_("重新审查理由"), multiline=True)},
+    ),
+], events={
+    "create": _("登记案件"),
+    "edit": _("修改登记信息"),
+    "add_evidence": _("上传证据"),
+    "reassign_handler": _("更换承办人"),
+    "reassign_legal_aid": _("更换援助律师/志愿者"),
+})

@@ -1,11 +1,10 @@
-from rest_framework.routers import DefaultRouter
+"""Dispute intake's API routes (under /api/v1/)."""
 
-from . import api, document_api
+from rest_framework.routers import SimpleRouter
 
-router = DefaultRouter()
-router.register("organisations", api.OrganisationViewSet, basename="organisation")
-router.register("workers", api.WorkerViewSet, basename="worker")
+from . import api
+
+router = SimpleRouter()
 router.register("cases", api.CaseViewSet, basename="case")
-router.register("documents", document_api.DocumentViewSet, basename="document")
 
 urlpatterns = router.urls

@@ -2,97 +2,42 @@
 
 Views are thin, like the API: a form parses the request, a service in casework.services does the
 work, a template shows the result. What a user sees is what `case_visibility_filter` lets them see
-(anything else is 404); what they may do is what the FSM's permissions (`allowed_transitions`) and
-the rules predicates allow. A service's refusal is shown inline, in Chinese, on the form the user
-filled in, with everything they typed still there.
+(anything else is 404); the transitions' forms are core's one transition view, made from
+casework/transitions.py. A service's refusal is shown inline, in the user's language, on the form
+they filled in, with everything they typed still there.
 """
 
+import datetime
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.http import FileResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django_fsm import ConcurrentTransition
 
-from . import diagrams, identifiers, journal, services
-from . import documents as pipeline
+from core import charts, identifiers
+from core import services as parties
+from core.models import Category
+from core.views import page_context, refusal_message, service_errors
+from core.workflow import open_tasks
+
 from . import forms as f
-from .filters import CaseFilter
+from . import services
+from .api import CaseFilter
 from .models import Case, CaseClaimant, CaseState, Claim, Evidence
-from .permissions import case_visibility_filter
-from .selectors import matching_organisations, matching_workers
-from .transitions import TransitionRefused, allowed_transitions
-from .workflow import flow_for, open_tasks
-
-TRANSITION_LABELS = {name: label for name, (label, _form, _style) in f.TRANSITIONS.items()}
-
-# --------------------------------------------------------------------------------------------------
-# Shared helpers
-# --------------------------------------------------------------------------------------------------
-
-
-def service_errors(exc, form, formsets=()):
-    """Put a service's ValidationError on the form fields it names (else on the form as a whole)."""
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in exc.message_dict.items():
-        target = form if field in form.fields else None
-        for message in errors:
-            if target is not None:
-                form.add_error(field, message)
-            else:
-                placed = False
-                for formset in formsets:
-                    if field in getattr(formset, "service_fields", ()):
-                        formset.service_errors.append(message)
-                        placed = True
-                if not placed:
-                    form.add_error(None, message)
-
-
-def refusal_message(exc) -> str:
-    if isinstance(exc, ConcurrentTransition):
-        return _("该案件刚刚已被他人更新，请刷新页面确认当前状态后重试。您填写的内容已保留。")
-    if isinstance(exc, TransitionRefused):
-        case = exc.obj
-        state = case.get_state_display() if hasattr(case, "get_state_display") else ""
-        if exc.unmet:
-            return _("暂不能执行：%(reasons)s") % {"reasons": "；".join(exc.unmet)}
-        return _("案件当前状态（%(state)s）不能执行此操作。") % {"state": state}
-    if isinstance(exc, PermissionDenied):
-        return _("您没有权限执行此操作。") + (f"（{exc}）" if str(exc) and not str(exc).startswith("You ") else "")
-    return str(exc)
-
-
-def _claim_total():
-    return Subquery(
-        Claim.objects.filter(case=OuterRef("pk")).order_by().values("case_id").annotate(total=Sum("amount")).values("total"),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
-
-
-def _claimant_count():
-    return Coalesce(
-        Subquery(CaseClaimant.objects.filter(case=OuterRef("pk")).order_by().values("case_id")
-                 .annotate(n=Count("pk")).values("n")), 0,
-    )
-
-
-def visible_cases(user):
-    return Case.objects.filter(case_visibility_filter(user))
+from .rules import EDITABLE_STATES, LIMITATION_WATCH_STATES, limitation_for
+from .selectors import claim_total, claimant_count, search_cases, visible_cases
 
 
 def get_case(request, pk):
@@ -102,22 +47,6 @@ def get_case(request, pk):
 # --------------------------------------------------------------------------------------------------
 # Case list
 # --------------------------------------------------------------------------------------------------
-
-
-def search_cases(queryset, text):
-    """By case number or title, by worker (name, phone, ID number) or by company (name, credit code).
-
-    Subqueries rather than joins, so a case matching twice is listed once and the count stays exact.
-    """
-    text = (text or "").strip()
-    if not text:
-        return queryset
-    return queryset.filter(
-        Q(number__icontains=text) | Q(title__icontains=text)
-        | Q(pk__in=CaseClaimant.objects.filter(worker__in=matching_workers(text)).values("case_id"))
-        | Q(pk__in=Case.respondents.through.objects.filter(
-            organisation__in=matching_organisations(text)).values("case_id"))
-    )
 
 
 class CaseListView(LoginRequiredMixin, View):
@@ -146,7 +75,7 @@ class CaseListView(LoginRequiredMixin, View):
         by_id = {
             case.pk: case for case in Case.objects.filter(pk__in=page_ids)
             .select_related("handler", "legal_aid_by")
-            .annotate(claim_total=_claim_total(), claimant_count=_claimant_count())
+            .annotate(claim_total=claim_total(), claimant_count=claimant_count())
             .prefetch_related(
                 "categories", "respondents",
                 Prefetch("case_claimants", queryset=CaseClaimant.objects.select_related("worker").order_by("id")),
@@ -159,12 +88,12 @@ class CaseListView(LoginRequiredMixin, View):
         rows = []
         for case in page:
             claimants = list(case.case_claimants.all())
-            due = case.screening_due_on if case.state in services.EDITABLE_STATES else None
+            due = case.screening_due_on if case.state in EDITABLE_STATES else None
             rows.append({
                 "case": case, "first_claimant": claimants[0].worker if claimants else None,
                 "due": due, "overdue": due is not None and due < today,
-                "limitation_soon": case.limitation_ends_on is not None and case.state in services.LIMITATION_WATCH_STATES
-                and 0 <= (case.limitation_ends_on - today).days <= 30,
+                "limitation_soon": case.limitation_ends_on is not None and case.state in LIMITATION_WATCH_STATES
+                and 0 <= (case.limitation_ends_on - today).days <= settings.WEIQUAN_LIMITATION_WARNING_DAYS,
             })
         return render(request, self.template_name, {
             "form": form, "page": page, "rows": rows, "query": query.urlencode(),
@@ -186,40 +115,21 @@ def case_context(request, case, **extra):
             "respondents", "categories", Prefetch("claims", queryset=Claim.objects.select_related("category")),
         ).get(pk=case.pk)
     )
-    allowed = allowed_transitions(case, user)
-    buttons = [
-        {"name": name, "label": label, "style": style,
-         "url": reverse("casework:cases:transition", args=[case.pk, name])}
-        for name, (label, _form, style) in f.TRANSITIONS.items() if name in allowed
-    ]
-    events = list(journal.events_for(case))
-    for event in events:
-        event.label = f.EVENT_LABELS.get(event.transition, event.transition)
-        event.from_label = CaseState(event.from_state).label if event.from_state in CaseState.values else event.from_state
-        event.to_label = CaseState(event.to_state).label if event.to_state in CaseState.values else event.to_state
-    documents = list(pipeline.documents_for(case).order_by("kind", "-version"))
-    kinds = [k for k in pipeline.kinds_for(case) if k.allowed_in(case.state)
-             and (not k.permission or user.has_perm(k.permission, case))]
     claim_total = sum((c.amount for c in case.claims.all() if c.amount is not None), Decimal("0"))
-    flow_instance = flow_for(case)
-    task = open_tasks().filter(artifact_object_id=case.pk, process__flow_class=type(flow_instance)).select_related("owner").first()
-    limitation = services.limitation_for(case)
+    limitation = limitation_for(case)
     today = timezone.localdate()
     context = {
-        "case": case, "buttons": buttons, "events": events, "documents": documents, "kinds": kinds,
+        "case": case,
+        **page_context(request, case, transition_url_name="casework:cases:transition"),
         "claimants": list(case.case_claimants.all()), "claims": list(case.claims.all()), "claim_total": claim_total,
         "evidence": list(case.evidence.select_related("uploaded_by")),
         "evidence_form": extra.pop("evidence_form", None) or f.EvidenceForm(),
         "can_add_evidence": user.has_perm("casework.change_case", case) or case.legal_aid_by_id == user.pk,
-        "task": task, "task_flow": flow_instance,
-        "can_reassign": task is not None and flow_instance.can_manage(user),
-        "can_claim": task is not None and flow_instance.can_claim(user, task),
-        "reassign_candidates": reassign_candidates(task, case) if task is not None and flow_instance.can_manage(user) else [],
-        "screening_due": case.screening_due_on if case.state in services.EDITABLE_STATES else None,
+        "screening_due": case.screening_due_on if case.state in EDITABLE_STATES else None,
         # the limitation matters until arbitration is applied for (or the case is over)
-        "limitation": limitation if case.state in services.LIMITATION_WATCH_STATES else None, "today": today,
+        "limitation": limitation if case.state in LIMITATION_WATCH_STATES else None, "today": today,
         "limitation_days": (limitation.date - today).days if limitation else None,
-        "diagram": diagrams.state_machine_svg(Case, current=case.state, allowed=allowed, labels=TRANSITION_LABELS),
+        "limitation_warning_days": settings.WEIQUAN_LIMITATION_WARNING_DAYS,
         "max_evidence_mb": settings.WEIQUAN_EVIDENCE_MAX_BYTES // (1024 * 1024),
         "evidence_types": " ".join(services.EVIDENCE_EXTENSIONS),
     }
@@ -227,63 +137,10 @@ def case_context(request, case, **extra):
     return context
 
 
-def reassign_candidates(task, obj):
-    from .permissions import may_act
-
-    node = task.flow_task
-    return [u for u in f.staff_users(*(node.candidates or [])).prefetch_related("groups") if may_act(u, obj)]
-
-
 class CaseDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         case = get_case(request, pk)
         return render(request, "casework/case_detail.html", case_context(request, case))
-
-
-class TransitionView(LoginRequiredMixin, View):
-    """One transition's form: GET shows it, POST runs the service; a refusal re-renders the form with
-    the user's input and the reason."""
-
-    template_name = "casework/transition_form.html"
-
-    def dispatch(self, request, pk, name):
-        if name not in f.TRANSITIONS:
-            raise Http404
-        self.case = get_case(request, pk)
-        self.label, self.form_class, _style = f.TRANSITIONS[name]
-        self.name = name
-        return super().dispatch(request, pk, name)
-
-    def render_form(self, form, status=200):
-        allowed = allowed_transitions(self.case, self.request.user)
-        if self.name not in allowed and not form.non_field_errors():
-            form.add_error(None, _("当前状态（%(state)s）下您不能执行“%(action)s”。") % {
-                "state": self.case.get_state_display(), "action": self.label})
-        return render(self.request, self.template_name, {
-            "case": self.case, "form": form, "name": self.name, "label": self.label,
-            "diagram": diagrams.state_machine_svg(Case, current=self.case.state, highlight_transition=self.name,
-                                                  labels=TRANSITION_LABELS),
-        }, status=status)
-
-    def get(self, request, pk, name):
-        return self.render_form(self.form_class())
-
-    def post(self, request, pk, name):
-        form = self.form_class(request.POST)
-        if not form.is_valid():
-            return self.render_form(form)
-        service = getattr(services, self.name)
-        try:
-            service(case=self.case, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            service_errors(exc, form)
-            return self.render_form(form)
-        except (TransitionRefused, ConcurrentTransition, PermissionDenied) as exc:
-            form.add_error(None, refusal_message(exc))
-            self.case.refresh_from_db()
-            return self.render_form(form, status=403 if isinstance(exc, PermissionDenied) else 409)
-        messages.success(request, _("已完成：%(action)s。") % {"action": self.label})
-        return HttpResponseRedirect(reverse("casework:cases:detail", args=[self.case.pk]))
 
 
 class EvidenceUploadView(LoginRequiredMixin, View):
@@ -313,36 +170,6 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
         return response
 
 
-class DocumentRequestView(LoginRequiredMixin, View):
-    """Ask for a document of the object on the page (any module): `get_owner` finds the object the
-    user may see, `detail_url_name` is where the answer is shown."""
-
-    detail_url_name = "casework:cases:detail"
-
-    def get_owner(self, request, pk):
-        return get_case(request, pk)
-
-    def post(self, request, pk):
-        owner = self.get_owner(request, pk)
-        try:
-            kind = pipeline.get_kind(owner, request.POST.get("kind", ""))
-            if kind.permission and not request.user.has_perm(kind.permission, owner):
-                raise PermissionDenied
-            document, created = pipeline.request(owner, kind, actor=request.user,
-                                                 regenerate=request.POST.get("regenerate") == "1")
-        except pipeline.DocumentError as exc:
-            messages.error(request, str(exc))
-        except PermissionDenied:
-            messages.error(request, _("您没有权限生成此文书。"))
-        else:
-            document.refresh_from_db()
-            if document.status == document.Status.READY:
-                messages.success(request, _("文书已生成：%(title)s %(number)s") % {"title": document.title, "number": document.number})
-            else:
-                messages.info(request, _("文书生成中：%(title)s，请稍后刷新。") % {"title": document.title})
-        return HttpResponseRedirect(reverse(self.detail_url_name, args=[owner.pk]) + "#documents")
-
-
 # --------------------------------------------------------------------------------------------------
 # Intake
 # --------------------------------------------------------------------------------------------------
@@ -360,12 +187,12 @@ class WorkerLookupView(LoginRequiredMixin, View):
             error = _("请输入手机号或身份证号码。")
         elif len(identifiers.normalise_resident_id(text)) == 18 and not text.startswith("+"):
             try:
-                worker = services.find_worker(id_number=identifiers.validate_resident_id(text))
+                worker = parties.find_worker(id_number=identifiers.validate_resident_id(text))
             except ValidationError as exc:
                 error = exc.messages[0]
         else:
             try:
-                worker = services.find_worker(phone=identifiers.normalise_phone(text))
+                worker = parties.find_worker(phone=identifiers.normalise_phone(text))
             except ValidationError as exc:
                 error = exc.messages[0]
         if worker is None:
@@ -382,17 +209,17 @@ def resolve_worker(form, actor):
     if data.get("worker"):
         return data["worker"]
     if data.get("id_number"):
-        found = services.find_worker(id_number=data["id_number"])
+        found = parties.find_worker(id_number=data["id_number"])
         if found:
             return found
     lookup = (data.get("lookup") or "").strip()
     if lookup and not data.get("id_number"):
         found = None
         try:
-            found = services.find_worker(id_number=identifiers.validate_resident_id(lookup))
+            found = parties.find_worker(id_number=identifiers.validate_resident_id(lookup))
         except ValidationError:
             try:
-                found = services.find_worker(phone=identifiers.normalise_phone(lookup))
+                found = parties.find_worker(phone=identifiers.normalise_phone(lookup))
             except ValidationError:
                 pass
         if found:
@@ -400,7 +227,7 @@ def resolve_worker(form, actor):
         if not data.get("name"):
             raise ValidationError({"lookup": [_("未找到该手机号或身份证号的劳动者；新劳动者请填写姓名和身份证号码。")]})
     try:
-        return services.register_worker(
+        return parties.register_worker(
             actor=actor, name=data["name"], id_number=data["id_number"], occupation=data["occupation"],
             phone=data.get("phone") or "", is_union_member=data.get("is_union_member", False),
         )
@@ -495,7 +322,7 @@ class IntakeView(LoginRequiredMixin, View):
                 representatives.append(worker)
         respondents = list(data["respondents"])
         if data.get("new_respondent_name"):
-            respondents.append(services.register_organisation(
+            respondents.append(parties.register_organisation(
                 actor=user, name=data["new_respondent_name"].strip(), kind=data["new_respondent_kind"],
                 credit_code=data.get("new_respondent_credit_code") or None,
                 override_credit_code=data.get("override_credit_code", False),
@@ -516,3 +343,73 @@ class IntakeView(LoginRequiredMixin, View):
         for upload in files:
             services.add_evidence(case=case, actor=user, file=upload, description=data.get("evidence_description", ""))
         return case
+
+
+# --------------------------------------------------------------------------------------------------
+# The dashboard (on the work bench: casework/viewsets.py)
+# --------------------------------------------------------------------------------------------------
+
+
+class DashboardView(LoginRequiredMixin, View):
+    """统计: counts by state, category and month, overdue work, amounts claimed and recovered — over
+    the cases the user may see. A fixed handful of aggregate queries."""
+
+    def get(self, request):
+        if not request.user.has_perm("casework.view_dashboard"):
+            raise PermissionDenied
+        today = timezone.localdate()
+        cases = visible_cases(request.user)
+        by_state = dict(cases.order_by().values_list("state").annotate(n=Count("id")))
+        state_items = [(label, by_state.get(value, 0)) for value, label in CaseState.choices]
+        by_category = dict(
+            Category.objects.filter(case__in=cases).order_by().values_list("name").annotate(n=Count("case"))
+        )
+        category_items = sorted(((_(name), n) for name, n in by_category.items()), key=lambda kv: -kv[1])
+        first_month = (today.replace(day=1) - relativedelta(months=11))
+        monthly = {
+            (row["month"].year, row["month"].month): row["n"] for row in
+            cases.filter(received_on__gte=first_month).order_by().annotate(month=TruncMonth("received_on"))
+            .values("month").annotate(n=Count("id"))
+        }
+        recovered_monthly = {
+            (row["month"].year, row["month"].month): row["total"] for row in
+            cases.filter(resolved_at__date__gte=first_month, amount_recovered__isnull=False).order_by()
+            .annotate(month=TruncMonth("resolved_at")).values("month").annotate(total=Sum("amount_recovered"))
+        }
+        months = [first_month + relativedelta(months=i) for i in range(12)]
+
+        def month_label(m):
+            return f"{m.month}月" if m.month != 1 else f"{m.year % 100}/1"
+
+        month_items = [(month_label(m), monthly.get((m.year, m.month), 0)) for m in months]
+        recovered_items = [(month_label(m), float(recovered_monthly.get((m.year, m.month)) or 0)) for m in months]
+        horizon = today + datetime.timedelta(days=settings.WEIQUAN_LIMITATION_WARNING_DAYS)
+        figures = cases.order_by().aggregate(
+            open=Count("id", filter=Q(state__in=[s.value for s in CaseState if s not in (CaseState.CLOSED, CaseState.REJECTED, CaseState.RESOLVED)])),
+            screening_overdue=Count("id", filter=Q(state__in=EDITABLE_STATES, screening_due_on__lt=today)),
+            limitation_ending=Count("id", filter=Q(state__in=LIMITATION_WATCH_STATES, limitation_overridden=False,
+                                                   limitation_ends_on__gte=today, limitation_ends_on__lte=horizon)),
+            # not counting cases a supervisor accepted despite the limitation (a reasoned override)
+            limitation_passed=Count("id", filter=Q(state__in=LIMITATION_WATCH_STATES, limitation_overridden=False,
+                                                   limitation_ends_on__lt=today)),
+            group=Count("id", filter=Q(is_group=True)),
+            recovered=Sum("amount_recovered"),
+            total=Count("id"),
+        )
+        claimed = cases.order_by().aggregate(claimed=Sum("claims__amount"))["claimed"] or Decimal("0")
+        overdue_items = [
+            (_("审查超期"), figures["screening_overdue"]),
+            (_("时效%(days)d日内届满") % {"days": settings.WEIQUAN_LIMITATION_WARNING_DAYS}, figures["limitation_ending"]),
+            (_("时效已届满（未申请仲裁）"), figures["limitation_passed"]),
+        ]
+        context = {
+            "figures": figures, "claimed": claimed, "recovered": figures["recovered"] or Decimal("0"),
+            "state_chart": charts.bar_chart(state_items, title=_("按状态"), label_w=90),
+            "category_chart": charts.bar_chart(category_items, title=_("按争议类别"), label_w=140),
+            "month_chart": charts.column_chart(month_items, title=_("按月登记")),
+            "recovered_chart": charts.column_chart(recovered_items, title=_("按月挽回金额"), money=True, series_class="wq-col money"),
+            "overdue_chart": charts.bar_chart(overdue_items, title=_("期限"), label_w=170, css_class="warn",
+                                              hot={label for label, v in overdue_items if v}),
+            "open_tasks": open_tasks().count(),
+        }
+        return render(request, "work/dashboard.html", context)

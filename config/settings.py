@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     # task layer (viewflow.workflow: each module's flows.py routes human work; see docs/ui.md).
     "viewflow",
     "viewflow.workflow",
+    # The engine every module stands on, then the modules (each imports core, never another).
+    "core",
     "casework",
     "mediation",
 ]
@@ -48,7 +50,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Web pages are Chinese unless the user picked English (the API still follows Accept-Language).
-    "casework.middleware.UILanguageMiddleware",
+    "core.middleware.UILanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,7 +142,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Domain settings (the legal figures themselves live in casework/rules_of_law.py) -----------
+# --- Domain settings (the legal figures themselves live in core/legal_figures.py) --------------
 # Working days an intake officer has to screen a new complaint (union service standard, not law).
 WEIQUAN_SCREENING_SLA_WORKING_DAYS = env.int("WEIQUAN_SCREENING_SLA_WORKING_DAYS", default=3)
 # Largest evidence file accepted (bytes).
@@ -153,7 +155,7 @@ WEIQUAN_MEDIATION_WARNING_DAYS = env.int("WEIQUAN_MEDIATION_WARNING_DAYS", defau
 # (counted like any period: the last day rolls past rest days and holidays). Union policy, not law.
 WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS = env.int("WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS", default=5)
 
-# --- Documents (casework/documents.py, docs/documents.md) ---------------------------------------
+# --- Documents (core/documents.py, docs/documents.md) -------------------------------------------
 # Printed as the issuer when the handler's profile names no union of their own.
 WEIQUAN_ISSUING_ORGANISATION = env("WEIQUAN_ISSUING_ORGANISATION", default="厦门市总工会")
 # Archival PDF/A-3b costs little (see docs/documents.md for the measurement); "" gives plain PDF.
@@ -176,7 +178,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "casework.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weiquan API",

@@ -4,23 +4,24 @@ from django.utils.module_loading import autodiscover_modules
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from viewflow.contrib.auth import AuthViewset
 
-from casework import document_views
-from casework.viewsets import site
+from core import document_views
+from core.site import site
 
 # Every app's viewsets.py registers its Application on the web interface's site (docs/ui.md).
 autodiscover_modules("viewsets")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("core.urls")),
     path("api/v1/", include("casework.urls")),
     path("api/v1/", include("mediation.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Public, no login: printed on every document (casework/document_views.py).
+    # Public, no login: printed on every document (core/document_views.py).
     path("verify/", document_views.verify_lookup, name="document-verify-lookup"),
     path("verify/<str:code>", document_views.verify, name="document-verify"),
-    # The staff web interface: sign-in, then the viewflow site (casework/viewsets.py).
+    # The staff web interface: sign-in, then the viewflow site (core/site.py).
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("", site.urls),
 ]

@@ -15,10 +15,12 @@
     GET      /mediation-sessions/{id}/ and …/documents/   one session and its minutes (调解笔录)
 
 Views are thin: a serializer parses, a service acts, errors take the contract's shapes
-(casework/api_errors.py).
+(core/errors.py). The transitions' actions and inputs come from mediation/transitions.py.
 """
 
 import django_filters as filters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -30,14 +32,15 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from casework.api import RulesPermission, StandardPagination, Transition, TransitionViewSetMixin
-from casework.document_api import DocumentsViewSetMixin
-from casework.serializers import TransitionInputSerializer
+from core import links
+from core.api import RulesPermission, StandardPagination, TransitionViewSetMixin
+from core.document_api import DocumentsViewSetMixin
 
 from . import importers, services
 from . import serializers as s
 from .models import DEADLINE_STATES, Mediation, MediationSession, MediationState, Source
-from .permissions import mediation_visibility_filter
+from .rules import mediation_visibility_filter
+from .selectors import claimant_count
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -49,7 +52,7 @@ class MediationFilter(filters.FilterSet):
     court_case_number = filters.CharFilter(field_name="court_case_number")
     mediator = filters.NumberFilter(field_name="mediator")
     unassigned = filters.BooleanFilter(field_name="mediator", lookup_expr="isnull")
-    case = filters.NumberFilter(field_name="case")
+    case = filters.NumberFilter(method="filter_case", help_text="The dispute case it was opened for (id).")
     claimant = filters.NumberFilter(field_name="claimants", help_text="Worker id.")
     respondent = filters.NumberFilter(field_name="respondents", help_text="Organisation id.")
     referred_after = filters.DateFilter(field_name="referred_on", lookup_expr="gte")
@@ -63,7 +66,10 @@ class MediationFilter(filters.FilterSet):
 
     class Meta:
         model = Mediation
-        fields = ["state", "source", "court", "court_case_number", "mediator", "case"]
+        fields = ["state", "source", "court", "court_case_number", "mediator"]
+
+    def filter_case(self, queryset, name, value):
+        return queryset.filter(origin_type=links.content_type_of("casework.Case"), origin_id=value)
 
     def filter_overdue(self, queryset, name, value):
         q = {"state__in": DEADLINE_STATES, "deadline__lt": timezone.localdate()}
@@ -76,14 +82,6 @@ class MediationFilter(filters.FilterSet):
         q = {"state__in": DEADLINE_STATES, "deadline__gte": today,
              "deadline__lte": today + timezone.timedelta(days=settings.WEIQUAN_MEDIATION_WARNING_DAYS)}
         return queryset.filter(**q) if value else queryset.exclude(**q)
-
-
-def _claimant_count():
-    through = Mediation.claimants.through
-    return Coalesce(Subquery(
-        through.objects.filter(mediation_id=OuterRef("pk")).order_by().values("mediation_id")
-        .annotate(n=Count("pk")).values("n")
-    ), 0)
 
 
 @extend_schema_view(
@@ -118,29 +116,12 @@ class MediationViewSet(
     search_fields = ["number", "court_case_number", "title", "claimants__name", "respondents__name"]
     ordering_fields = ["deadline", "referred_on", "accepted_on", "number", "updated_at", "id"]
 
-    transitions = {
-        "accept": Transition(s.AcceptInputSerializer, services.accept),
-        "decline": Transition(s.ReasonInputSerializer, services.decline),
-        "assign_mediator": Transition(s.AssignMediatorInputSerializer, services.assign_mediator),
-        "extend": Transition(s.ExtendInputSerializer, services.extend),
-        "reach_agreement": Transition(s.ReachAgreementInputSerializer, services.reach_agreement),
-        "fail": Transition(s.ReasonInputSerializer, services.fail),
-        "expire": Transition(TransitionInputSerializer, services.expire),
-        "withdraw": Transition(s.ReasonInputSerializer, services.withdraw),
-        "request_confirmation": Transition(s.RequestConfirmationInputSerializer, services.request_confirmation),
-        "confirm": Transition(s.ConfirmInputSerializer, services.confirm),
-        "reject_confirmation": Transition(s.RejectConfirmationInputSerializer, services.reject_confirmation),
-        "resume": Transition(TransitionInputSerializer, services.resume),
-        "fulfil": Transition(TransitionInputSerializer, services.fulfil),
-        "default": Transition(TransitionInputSerializer, services.default),
-    }
-
     def get_queryset(self):
         mediations = Mediation.objects.filter(mediation_visibility_filter(self.request.user)).select_related(
-            "court", "mediator", "agreement", "case"
-        )
+            "court", "mediator", "agreement"
+        ).prefetch_related("case")
         if self.action == "list":
-            return mediations.annotate(claimant_count=_claimant_count()).prefetch_related("respondents")
+            return mediations.annotate(claimant_count=claimant_count()).prefetch_related("respondents")
         return mediations.select_related("organisation", "confirmation_court").prefetch_related(
             "claimants", "respondents", Prefetch("claims"), "extensions__recorded_by",
             Prefetch("sessions", queryset=MediationSession.objects.select_related("recorded_by", "mediation")),
@@ -192,7 +173,7 @@ class MediationViewSet(
         if seq is not None:
             instalment = mediation.agreement.instalments.filter(seq=seq).first() if mediation.agreement else None
             if instalment is None:
-                return Response({"instalment": [f"没有第 {seq} 期款项。"]}, status=status.HTTP_400_BAD_REQUEST)
+                raise ValidationError({"instalment": [_("没有第 %(seq)d 期款项。") % {"seq": seq}]})
         payments = services.record_payment(mediation=mediation, actor=request.user, instalment=instalment, **values)
         return Response(s.PaymentSerializer(payments, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -218,12 +199,12 @@ class MediationViewSet(
         services.reassign_mediator(mediation=mediation, actor=request.user, **data.validated_data)
         return Response(self.detail_data(mediation))
 
-    @extend_schema(request=TransitionInputSerializer, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.CommentInputSerializer, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def resolve_case(self, request, pk=None):
         """Resolve the linked case as "mediated" with the agreed (or, once fulfilled, paid) amount."""
         mediation = self.get_object()
-        data = TransitionInputSerializer(data=request.data)
+        data = s.CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         case = services.resolve_linked_case(mediation=mediation, actor=request.user, **data.validated_data)
         return Response({"case": case.pk, "number": case.number, "state": case.state,
@@ -234,7 +215,7 @@ class MediationViewSet(
     def workload(self, request):
         """Active mediators and their open mediations, fewest first (what the assignment form shows)."""
         if not request.user.has_perm("mediation.view_workload"):
-            return Response({"detail": "You may not see the mediators' workload."}, status=status.HTTP_403_FORBIDDEN)
+            raise PermissionDenied(_("您不能查看调解员的在办数量。"))
         return Response(s.WorkloadSerializer(services.mediator_workload(), many=True).data)
 
     @extend_schema(request={"multipart/form-data": s.ImportInputSerializer},
@@ -250,8 +231,7 @@ class MediationViewSet(
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            return Response({"file": [f"文件过大（上限 {MAX_IMPORT_BYTES // (1024 * 1024)} MB）。"]},
-                            status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"file": [_("文件过大（上限 %(mb)d MB）。") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}]})
         report = importers.import_referrals(
             actor=request.user, data=upload.read(), filename=upload.name,
             court=data.validated_data["court"], source=data.validated_data["source"],

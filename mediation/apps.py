@@ -7,5 +7,5 @@ class MediationConfig(AppConfig):
     verbose_name = _("诉调对接")
 
     def ready(self):
-        # The document kinds (mediation/documents.py) are found by casework's autodiscovery.
-        from . import permissions  # noqa: F401  (registers the rules permissions)
+        # The reaction to dispute intake's referrals is registered with core (services/intake.py).
+        from . import services  # noqa: F401

@@ -1,49 +1,29 @@
-"""The mediation documents, on casework's pipeline (docs/documents.md): which PDFs, from which templates.
+"""The mediation documents, on core's pipeline (docs/documents.md): which PDFs, from which templates.
 
 | kind | title | issued in | asked for automatically |
 |---|---|---|---|
-| acceptance_notice | 调解受理通知书 | accepted, in progress | on `accept` |
+| acceptance_notice | 调解受理通知书 | accepted, in progress | by `accept` |
 | session_minutes | 调解笔录 (owner: the session) | any time | when a session is recorded |
-| agreement | 调解协议书 | agreed, confirmation pending, confirmed | on `reach_agreement` |
-| termination_notice | 调解终结书 | failed, withdrawn | on `fail`/`expire`/`withdraw` (the sweep queues it) |
-| confirmation_application | 司法确认申请书 | agreed, confirmation pending, confirmed | on `request_confirmation` |
+| agreement | 调解协议书 | agreed, confirmation pending, confirmed | by `reach_agreement` |
+| termination_notice | 调解终结书 | failed, withdrawn | by `fail`/`expire`/`withdraw` (a sweep's after it commits) |
+| confirmation_application | 司法确认申请书 | agreed, confirmation pending, confirmed | by `request_confirmation` |
 | court_summary | 调解情况摘要（致法院） | any state | — |
+
+Which transition issues which is its declaration (mediation/transitions.py).
 """
 
 from django.utils import timezone
 
-from casework import amounts, documents
-from casework import rules_of_law as law
-from casework.documents import person_name, timeline
+from core import amounts, documents
+from core import legal_figures as law
+from core.documents import person_name, timeline
 
 from .models import Mediation, MediationSession, MediationState, Source
-from .services import NEXT_STEP_TEXT, base_period_days, confirmation_window
+from .rules import NEXT_STEP_TEXT, base_period_days, confirmation_window
+from .transitions import machine
 
 S = MediationState
 _STATE_LABELS = dict(MediationState.choices)
-
-EVENT_LABELS = {
-    "create": "登记",
-    "accept": "受理",
-    "decline": "不予受理",
-    "assign_mediator": "指定调解员",
-    "extend": "延长调解期限",
-    "reach_agreement": "达成调解协议",
-    "fail": "调解终结",
-    "expire": "期满终结",
-    "withdraw": "撤回",
-    "request_confirmation": "申请司法确认",
-    "confirm": "司法确认",
-    "reject_confirmation": "司法确认被驳回",
-    "resume": "恢复调解",
-    "fulfil": "履行完毕",
-    "default": "未按期履行",
-    "record_session": "调解",
-    "record_payment": "履行",
-    "recuse": "调解员回避",
-    "reassign_mediator": "改派调解员",
-}
-
 
 def event_detail(event) -> str:
     p = event.payload or {}
@@ -91,7 +71,7 @@ def mediation_context(mediation: Mediation, document) -> dict:
     window = confirmation_window(mediation)
     claimants = claimants_in_order(mediation)
     respondents = list(mediation.respondents.order_by("name"))
-    events = timeline(mediation, EVENT_LABELS, _STATE_LABELS, event_detail)
+    events = timeline(mediation, machine.event_labels, _STATE_LABELS, event_detail)
     for event in events:  # the sweeps act as "system"
         if event["who"] == "system":
             event["who"] = "系统（巡检）"
@@ -129,25 +109,25 @@ documents.register(
     Mediation, "acceptance_notice", title="调解受理通知书", code="SL",
     template="documents/mediation/acceptance_notice.html", context=mediation_context, issuer=issuer,
     subject="劳动争议调解受理通知：调解组织、调解期限、当事人权利义务",
-    states=[S.ACCEPTED, S.IN_PROGRESS], auto_on=[S.ACCEPTED],
+    states=[S.ACCEPTED, S.IN_PROGRESS],
 )
 documents.register(
     Mediation, "agreement", title="调解协议书", code="XY",
     template="documents/mediation/agreement.html", context=mediation_context, issuer=issuer,
     subject="劳动争议调解协议书：给付金额（大写）、分期履行、其他义务、生效与司法确认",
-    states=[S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED], auto_on=[S.AGREED],
+    states=[S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED],
 )
 documents.register(
     Mediation, "termination_notice", title="调解终结书", code="ZJ",
     template="documents/mediation/termination_notice.html", context=mediation_context, issuer=issuer,
     subject="劳动争议调解终结书：终结原因与后续救济途径",
-    states=[S.FAILED, S.WITHDRAWN], auto_on=[S.FAILED, S.WITHDRAWN],
+    states=[S.FAILED, S.WITHDRAWN],
 )
 documents.register(
     Mediation, "confirmation_application", title="司法确认申请书", code="QR",
     template="documents/mediation/confirmation_application.html", context=mediation_context, issuer=issuer,
     subject="调解协议司法确认申请书（民事诉讼法第二百零五条）",
-    states=[S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED], auto_on=[S.CONFIRMATION_PENDING],
+    states=[S.AGREED, S.CONFIRMATION_PENDING, S.CONFIRMED],
 )
 documents.register(
     Mediation, "court_summary", title="调解情况摘要", code="ZY",

@@ -1,7 +1,7 @@
 """MediationFlow: who works a mediation in each state (the inbox's routing; see casework/workflow.py).
 
 One `StateTask` per state that calls for human work; the `dispatch` Switch picks it from the
-mediation's state. The tasks follow the journal (casework.workflow.follow_journal), so they are right
+mediation's state. The tasks follow the journal (core.workflow.follow_journal), so they are right
 whoever moved the mediation: a screen, the API, the admin, an import or a set-based sweep (those
 journal with `record_many`, and their tasks follow in bulk: `StateFlow.sync_many`).
 
@@ -29,16 +29,17 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 from viewflow import this
 from viewflow.workflow import flow
 
-from casework import legal_calendar
-from casework import rules_of_law as law
-from casework.permissions import Role, is_mediator, is_supervisor
-from casework.transitions import TransitionRefused
-from casework.workflow import StateFlow, StateTask, in_state
+from core import legal_calendar
+from core import legal_figures as law
+from core.errors import TransitionRefused
+from core.roles import Role, is_mediator, is_supervisor
+from core.workflow import StateFlow, StateTask, in_state
 
 from . import services
 from .models import Agreement, Instalment, Mediation, MediationState as S
@@ -102,7 +103,8 @@ class MediationFlow(StateFlow):
     ).Next(this.dispatch)
     mediate = _mediator_task(_("组织调解"), _("组织调解并记录笔录；期限内达成协议，或终结调解；经双方同意可延长期限。")).Next(this.dispatch)
     follow_agreement = _mediator_task(
-        _("申请司法确认、跟进履行"), _("协议生效起三十日内可共同申请司法确认；登记履行款项。"),
+        _("申请司法确认、跟进履行"), format_lazy(_("协议生效起{days}日内可共同申请司法确认；登记履行款项。"),
+                                         days=law.JUDICIAL_CONFIRMATION_APPLICATION_DAYS),
     ).Next(this.dispatch)
     await_ruling = _mediator_task(_("等待法院确认裁定"), _("登记法院的确认或驳回裁定；期间照常登记履行款项。")).Next(this.dispatch)
     after_rejection = _mediator_task(

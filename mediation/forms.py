@@ -1,9 +1,10 @@
-"""Forms of the web interface for mediation.
+"""Forms of the web interface for mediation: sessions, payments, recusal and reassignment, the
+list's filters and the import page; and the pieces the transitions' forms (made from
+mediation/transitions.py) use: the mediator choice with workload and conflicts, the instalment rows.
 
-Transition forms mirror the API's input serializers (mediation/serializers.py) field by field, so a
-screen and the API ask for the same things and hand the same keyword arguments to the same service
-(tests/mediation/test_views.py checks that they stay in step); so do the session, payment, recusal
-and reassignment forms. Every rule about the values stays in mediation.services: a form only parses.
+The session, payment, recusal and reassignment forms mirror their API input serializers
+(tests/mediation/test_views.py checks that they stay in step). Every rule about the values stays in
+mediation.services: a form only parses.
 """
 
 import datetime
@@ -16,20 +17,19 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms import DATE_INPUT, TransitionForm, UserChoiceField
-from casework.models import Organisation
-from casework.permissions import Role
+from core.inputs import DATE_INPUT, DATETIME_INPUT, InputForm, UserChoiceField, staff_users
+from core.models import Organisation
+from core.roles import Role
 
 from . import services
-from .models import Agreement, MediationSession, MediationState, Procedure, Source
+from .models import MediationSession, MediationState, Source
 
 User = get_user_model()
 COURTS = Organisation.objects.filter(kind=Organisation.Kind.COURT)
-DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
 
 
 def active_mediators():
-    return User.objects.filter(is_active=True, groups__name=Role.MEDIATOR).distinct().order_by("first_name", "username")
+    return staff_users(Role.MEDIATOR)
 
 
 class CourtChoiceField(forms.ModelChoiceField):
@@ -53,15 +53,23 @@ class MediatorChoiceField(UserChoiceField):
 
 
 class WorkloadMixin:
-    """Fills the mediator field(s) with the workload queryset and works out the conflicts."""
+    """Fills the mediator field(s) with the workload queryset (radio buttons), and shows each
+    mediator's workload and conflicts with the mediation (`subject`) on the page."""
 
     mediator_fields = ("mediator",)
 
-    def __init__(self, *args, mediation=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.mediation = mediation
+        self.mediation = self.subject
+        self.field_templates = {name: "mediation/mediator_choice.html" for name in self.mediator_fields}
         for name in self.mediator_fields:
-            self.fields[name].queryset = services.mediator_workload()
+            field = self.fields[name]
+            field.widget = forms.RadioSelect()
+            field.queryset = services.mediator_workload()
+
+    def extra_context(self):
+        name = self.mediator_fields[0]
+        return {"mediator_rows": self.mediator_rows(name), "field_name": name}
 
     def mediator_rows(self, name="mediator"):
         """[(user, [conflict reasons], checked)] in the field's order (fewest open mediations first)."""
@@ -146,102 +154,6 @@ class InstalmentsField(forms.Field):
 
 
 # --------------------------------------------------------------------------------------------------
-# Transitions (one form per input serializer: mediation.serializers)
-# --------------------------------------------------------------------------------------------------
-
-
-class AcceptForm(TransitionForm):
-    accepted_on = forms.DateField(label=_("受理日期"), required=False, widget=DATE_INPUT,
-                                  help_text=_("默认今天；调解期限自受理日起按法定日历计算。"))
-    procedure = forms.ChoiceField(label=_("适用程序（诉中委托调解）"), required=False,
-                                  choices=[("", "—"), *Procedure.choices],
-                                  help_text=_("诉中委托调解：普通程序15日，简易程序7日。"))
-    organisation = forms.ModelChoiceField(
-        label=_("调解组织"), required=False,
-        queryset=Organisation.objects.filter(kind__in=[Organisation.Kind.MEDIATION_ORGANISATION, Organisation.Kind.UNION]),
-        help_text=_("默认：您所在的工会或调解中心。"),
-    )
-
-
-class ReasonForm(TransitionForm):
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class AssignMediatorForm(WorkloadMixin, TransitionForm):
-    mediator = MediatorChoiceField(label=_("调解员"))
-
-    field_order = ["mediator", "comment"]
-
-
-class ExtendForm(TransitionForm):
-    days = forms.IntegerField(label=_("延长天数"), min_value=1)
-    claimant_consent_on = forms.DateField(label=_("申请人同意日期"), widget=DATE_INPUT)
-    respondent_consent_on = forms.DateField(label=_("被申请人同意日期"), widget=DATE_INPUT)
-    consent_note = forms.CharField(label=_("同意情况说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    field_order = ["days", "claimant_consent_on", "respondent_consent_on", "consent_note", "comment"]
-
-
-class ReachAgreementForm(TransitionForm):
-    total = forms.DecimalField(label=_("协议总额（元）"), max_digits=14, decimal_places=2)
-    basis = forms.ChoiceField(label=_("款项性质"), choices=Agreement.Basis.choices,
-                              help_text=_("劳动报酬、工伤医疗费、经济补偿或赔偿金：未履行时可申请支付令。"))
-    instalments = InstalmentsField(label=_("分期履行（履行期限、金额）"), required=False,
-                                   help_text=_("一次付清即填一期；各期合计须等于协议总额。"))
-    obligations = forms.CharField(label=_("非金钱义务"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    terms = forms.CharField(label=_("其他约定"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    signed_on = forms.DateField(label=_("签订日期"), required=False, widget=DATE_INPUT, help_text=_("默认今天。"))
-    effective_on = forms.DateField(label=_("生效日期"), required=False, widget=DATE_INPUT, help_text=_("默认签订日。"))
-
-    field_order = ["total", "basis", "instalments", "obligations", "terms", "signed_on", "effective_on", "comment"]
-
-
-class RequestConfirmationForm(TransitionForm):
-    court = CourtChoiceField(label=_("受理司法确认的人民法院"), required=False, help_text=_("默认：委派/委托法院。"))
-
-
-class ConfirmForm(TransitionForm):
-    ruling_number = forms.CharField(label=_("裁定书文号"), max_length=100)
-    ruling_date = forms.DateField(label=_("裁定日期"), widget=DATE_INPUT)
-
-
-class RejectConfirmationForm(TransitionForm):
-    reason = forms.CharField(label=_("驳回理由"), widget=forms.Textarea(attrs={"rows": 3}))
-    ruling_number = forms.CharField(label=_("裁定书文号"), required=False, max_length=100)
-    ruling_date = forms.DateField(label=_("裁定日期"), required=False, widget=DATE_INPUT)
-
-
-# name -> (button label, form, button style): the order of the buttons on the mediation page.
-TRANSITIONS = {
-    "accept": (_("受理"), AcceptForm, "primary"),
-    "decline": (_("不予受理"), ReasonForm, "danger"),
-    "assign_mediator": (_("指定调解员"), AssignMediatorForm, "primary"),
-    "extend": (_("延长调解期限"), ExtendForm, ""),
-    "reach_agreement": (_("达成调解协议"), ReachAgreementForm, "primary"),
-    "fail": (_("调解终结"), ReasonForm, "danger"),
-    "expire": (_("期满终结"), TransitionForm, "danger"),
-    "withdraw": (_("撤回"), ReasonForm, ""),
-    "request_confirmation": (_("申请司法确认"), RequestConfirmationForm, "primary"),
-    "confirm": (_("登记确认裁定"), ConfirmForm, "primary"),
-    "reject_confirmation": (_("登记驳回裁定"), RejectConfirmationForm, "danger"),
-    "resume": (_("恢复调解"), TransitionForm, ""),
-    "fulfil": (_("履行完毕"), TransitionForm, "primary"),
-    "default": (_("认定未履行"), TransitionForm, "danger"),
-}
-
-# What the journal's entries are called on the timeline.
-EVENT_LABELS = {
-    "create": _("登记"),
-    "edit": _("修改登记信息"),
-    "record_session": _("记录调解"),
-    "record_payment": _("登记履行款项"),
-    "recuse": _("调解员回避"),
-    "reassign_mediator": _("改派调解员"),
-    **{name: label for name, (label, _form, _style) in TRANSITIONS.items()},
-}
-
-
-# --------------------------------------------------------------------------------------------------
 # Work that does not move the state: sessions, payments, recusal, reassignment
 # --------------------------------------------------------------------------------------------------
 
@@ -259,7 +171,7 @@ class AttendeesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class SessionForm(forms.Form):
+class SessionForm(InputForm):
     held_at = forms.DateTimeField(label=_("调解时间"), widget=DATETIME_INPUT,
                                   input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
     mode = forms.ChoiceField(label=_("方式"), choices=MediationSession.Mode.choices, initial=MediationSession.Mode.ON_SITE)
@@ -272,7 +184,7 @@ class SessionForm(forms.Form):
         self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(InputForm):
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=14, decimal_places=2)
     paid_on = forms.DateField(label=_("支付日期"), widget=DATE_INPUT)
     instalment = forms.TypedChoiceField(label=_("自第几期起冲抵"), required=False, coerce=int, empty_value=None,
@@ -280,9 +192,10 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=_("凭证号"), required=False, max_length=100)
     note = forms.CharField(label=_("备注"), required=False, max_length=300)
 
-    def __init__(self, *args, agreement=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["paid_on"].initial = timezone.localdate()
+        agreement = self.subject.agreement if self.subject is not None else None
         instalments = list(agreement.instalments.all()) if agreement is not None else []
         self.fields["instalment"].choices = [("", _("自动"))] + [
             (i.seq, _("第%(seq)d期 %(due)s ¥%(amount)s（未付 ¥%(left)s）") % {
@@ -291,7 +204,7 @@ class PaymentForm(forms.Form):
         ]
 
 
-class RecuseForm(WorkloadMixin, forms.Form):
+class RecuseForm(WorkloadMixin, InputForm):
     reason = forms.CharField(label=_("回避理由"), widget=forms.Textarea(attrs={"rows": 3}))
     replacement = MediatorChoiceField(label=_("接替的调解员（可不选，由主管另行指定）"), required=False)
     comment = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -299,10 +212,9 @@ class RecuseForm(WorkloadMixin, forms.Form):
     mediator_fields = ("replacement",)
 
 
-class ReassignForm(WorkloadMixin, TransitionForm):
+class ReassignForm(WorkloadMixin, InputForm):
     mediator = MediatorChoiceField(label=_("改派给"))
-
-    field_order = ["mediator", "comment"]
+    comment = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 
-from casework import identifiers, journal
-from casework.models import Category, Organisation, Worker, resident_id_digest
+from core import identifiers, journal
+from core.models import Category, Organisation, Worker, resident_id_digest
 
 from .models import COURT_SOURCES, Mediation, MediationClaim, Procedure, Source
 
@@ -546,7 +546,9 @@ def write_referrals(rows: list[CleanReferral], *, actor, lookups: Lookups, comme
     year from the sequence), the mediations, their links, claims and journal events. Runs inside the
     caller's transaction; an IntegrityError means someone else registered the same thing first.
     """
-    from .services import next_mediation_numbers
+    from core.services import next_numbers
+
+    from .services.intake import NUMBER_PREFIX
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("write_referrals() runs inside a transaction")
@@ -579,7 +581,7 @@ def write_referrals(rows: list[CleanReferral], *, actor, lookups: Lookups, comme
     numbers = {}
     for year in sorted({row.referred_on.year for row in rows}):
         count = sum(1 for row in rows if row.referred_on.year == year)
-        numbers[year] = iter(next_mediation_numbers(year, count))
+        numbers[year] = iter(next_numbers(NUMBER_PREFIX, year, count))
     mediations = [
         Mediation(
             number=next(numbers[row.referred_on.year]), source=row.source, procedure=row.procedure,

@@ -11,21 +11,26 @@ The machine (DESIGN.md, "Mediation"):
                                                      └reject_confirmation→ confirmation_rejected ─resume→ in_progress
     agreed, confirmed ─fulfil→ fulfilled      agreed, confirmed ─default→ defaulted
 
-State changes happen only in `mediation.services` (and, set-based, in `mediation.sweeps`); models
-hold the data and the FSM definition. Deadlines come from `casework.legal_calendar`.
+State changes happen only in `mediation.services` (the timed ones, set-based, through
+`core.transitions.bulk_transition`); models hold the data and the FSM definition, and who may run
+each transition is its declaration (mediation/transitions.py). Deadlines come from
+`core.legal_calendar`.
 """
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from casework.models import Case, Category, Organisation, Worker
-
-from . import permissions as perms
+from core import legal_figures as law
+from core.models import Category, Organisation, Worker
+from core.transitions import declared
 
 
 class MediationState(models.TextChoices):
@@ -71,13 +76,6 @@ class Procedure(models.TextChoices):
     SIMPLE = "simple", _("简易程序")
 
 
-class MediationNumberSequence(models.Model):
-    """One row per year for mediation numbers (TJ-2026-000001): casework.services.next_numbers."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-
 # --- conditions (each with a hint: what a refused user is told) ----------------------------------
 
 
@@ -89,13 +87,16 @@ _deadline_passed.hint = _("调解期限尚未届满。")
 
 
 def _confirmation_window_open(m) -> bool:
-    from .services import confirmation_window
+    from .rules import confirmation_window
 
     window = confirmation_window(m)
     return window is not None and timezone.localdate() <= window.date
 
 
-_confirmation_window_open.hint = _("已超过申请司法确认的期限：须自调解协议生效之日起三十日内提出（民事诉讼法第二百零五条）。")
+_confirmation_window_open.hint = format_lazy(
+    _("已超过申请司法确认的期限：须自调解协议生效之日起{days}日内提出（民事诉讼法第二百零五条）。"),
+    days=law.JUDICIAL_CONFIRMATION_APPLICATION_DAYS,
+)
 
 
 def _payments_cover_total(m) -> bool:
@@ -107,7 +108,7 @@ _payments_cover_total.hint = _("已记录的履行款项尚未达到协议总额
 
 
 def _instalment_overdue(m) -> bool:
-    from .services import payment_cutoff
+    from .rules import payment_cutoff
 
     agreement = m.agreement
     return agreement is not None and agreement.instalments.filter(
@@ -143,9 +144,11 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         related_name="mediation_referrals", limit_choices_to={"kind": Organisation.Kind.COURT},
     )
     court_case_number = models.CharField(_("法院案号"), max_length=100, blank=True)
-    case = models.ForeignKey(
-        Case, verbose_name=_("维权案件"), null=True, blank=True, on_delete=models.PROTECT, related_name="mediations",
-    )
+    # The object this mediation was opened for (a dispute case, when casework referred it): a
+    # generic link, so mediation needs no other module (core.links); both journals record it.
+    origin_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    origin_id = models.PositiveBigIntegerField(_("来源对象"), null=True, blank=True, db_index=True)
+    case = GenericForeignKey("origin_type", "origin_id")
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("调解组织"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="mediations_conducted", db_index=False,
@@ -234,70 +237,70 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         return self.state in OPEN_STATES
 
     # The transition bodies only move the state; services.py validates input, sets the data and
-    # journals the change, in one transaction. Permissions are the rules predicates in permissions.py.
+    # journals the change, in one transaction. Who may run each is its declaration (transitions.py).
 
-    @transition(field=state, source=S.REFERRED, target=S.ACCEPTED, permission=perms.transition_perm("accept"))
+    @transition(field=state, source=S.REFERRED, target=S.ACCEPTED, permission=declared("accept"))
     def accept(self):
         pass
 
-    @transition(field=state, source=S.REFERRED, target=S.DECLINED, permission=perms.transition_perm("decline"))
+    @transition(field=state, source=S.REFERRED, target=S.DECLINED, permission=declared("decline"))
     def decline(self):
         pass
 
-    @transition(field=state, source=S.ACCEPTED, target=S.IN_PROGRESS, permission=perms.transition_perm("assign_mediator"))
+    @transition(field=state, source=S.ACCEPTED, target=S.IN_PROGRESS, permission=declared("assign_mediator"))
     def assign_mediator(self):
         pass
 
     @transition(field=state, source=S.IN_PROGRESS, target=S.IN_PROGRESS, conditions=[_has_mediator],
-                permission=perms.transition_perm("extend"))
+                permission=declared("extend"))
     def extend(self):
         pass
 
     @transition(field=state, source=S.IN_PROGRESS, target=S.AGREED, conditions=[_has_mediator],
-                permission=perms.transition_perm("reach_agreement"))
+                permission=declared("reach_agreement"))
     def reach_agreement(self):
         pass
 
-    @transition(field=state, source=S.IN_PROGRESS, target=S.FAILED, permission=perms.transition_perm("fail"))
+    @transition(field=state, source=S.IN_PROGRESS, target=S.FAILED, permission=declared("fail"))
     def fail(self):
         pass
 
     @transition(field=state, source=DEADLINE_STATES, target=S.FAILED, conditions=[_deadline_passed],
-                permission=perms.transition_perm("expire"))
+                permission=declared("expire"))
     def expire(self):
         pass
 
     @transition(field=state, source=[S.REFERRED, S.ACCEPTED, S.IN_PROGRESS], target=S.WITHDRAWN,
-                permission=perms.transition_perm("withdraw"))
+                permission=declared("withdraw"))
     def withdraw(self):
         pass
 
     @transition(field=state, source=S.AGREED, target=S.CONFIRMATION_PENDING, conditions=[_confirmation_window_open],
-                permission=perms.transition_perm("request_confirmation"))
+                permission=declared("request_confirmation"))
     def request_confirmation(self):
         pass
 
-    @transition(field=state, source=S.CONFIRMATION_PENDING, target=S.CONFIRMED, permission=perms.transition_perm("confirm"))
+    @transition(field=state, source=S.CONFIRMATION_PENDING, target=S.CONFIRMED, permission=declared("confirm"))
     def confirm(self):
         pass
 
     @transition(field=state, source=S.CONFIRMATION_PENDING, target=S.CONFIRMATION_REJECTED,
-                permission=perms.transition_perm("reject_confirmation"))
+                permission=declared("reject_confirmation"))
     def reject_confirmation(self):
         pass
 
     @transition(field=state, source=S.CONFIRMATION_REJECTED, target=S.IN_PROGRESS, conditions=[_has_mediator],
-                permission=perms.transition_perm("resume"))
+                permission=declared("resume"))
     def resume(self):
         pass
 
     @transition(field=state, source=PERFORMANCE_STATES, target=S.FULFILLED, conditions=[_payments_cover_total],
-                permission=perms.transition_perm("fulfil"))
+                permission=declared("fulfil"))
     def fulfil(self):
         pass
 
     @transition(field=state, source=PERFORMANCE_STATES, target=S.DEFAULTED, conditions=[_instalment_overdue],
-                permission=perms.transition_perm("default"))
+                permission=declared("default"))
     def default(self):
         pass
 

@@ -1,17 +1,17 @@
 """Reads for the mediation screens: what a user may see, search, list rows, the assignment choices.
 
 Nothing here changes anything (changes are mediation.services). Visibility is
-`permissions.mediation_visibility_filter`: union staff see every mediation, a court liaison only
+`rules.mediation_visibility_filter`: union staff see every mediation, a court liaison only
 their own court's referrals, anyone else none.
 """
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from casework.selectors import matching_organisations, matching_workers
+from core.selectors import matching_organisations, matching_workers
 
 from .models import Mediation
-from .permissions import mediation_visibility_filter
+from .rules import mediation_visibility_filter
 
 
 def visible_mediations(user):

@@ -1,9 +1,10 @@
 """API serializers for mediation: output shapes, and input shapes that only parse.
 
-As in casework: input serializers turn JSON into the keyword arguments a service takes; every rule
-about the values lives in `mediation.services` (and `importers` for referral intake), so the API,
-the admin and the demo refuse the same things with the same messages. Resident ID numbers never
-leave in clear: claimants carry `id_number_masked` only.
+Input serializers turn JSON into the keyword arguments a service takes; every rule about the values
+lives in `mediation.services` (and `importers` for referral intake), so the API, the admin and the
+demo refuse the same things with the same messages. The transitions' input serializers are made
+from their declarations (mediation/transitions.py). Resident ID numbers never leave in clear:
+claimants carry `id_number_masked` only.
 """
 
 import datetime
@@ -13,11 +14,10 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework import transitions
-from casework.models import Organisation
-from casework.serializers import MONEY, OrganisationSummarySerializer, TransitionInputSerializer, UserSummarySerializer
+from core.models import Organisation, Worker
+from core.serializers import MONEY, OrganisationSummarySerializer, StatefulSerializer, UserSummarySerializer
 
-from . import services
+from . import rules
 from .models import (
     Agreement,
     Extension,
@@ -126,7 +126,8 @@ class MediationListSerializer(serializers.ModelSerializer):
     agreed_total = serializers.DecimalField(**MONEY, read_only=True, allow_null=True, source="agreement.total", default=None)
     amount_paid = serializers.DecimalField(**MONEY, read_only=True, allow_null=True, source="agreement.amount_paid", default=None)
     days_left = serializers.SerializerMethodField()
-    case = serializers.PrimaryKeyRelatedField(read_only=True)
+    case = serializers.IntegerField(source="origin_id", read_only=True, allow_null=True,
+                                    help_text="The dispute case it was opened for (id).")
 
     class Meta:
         model = Mediation
@@ -143,10 +144,9 @@ class MediationListSerializer(serializers.ModelSerializer):
         return (m.deadline - timezone.localdate()).days
 
 
-class MediationDetailSerializer(serializers.ModelSerializer):
+class MediationDetailSerializer(StatefulSerializer):
     """A mediation as its mediator sees it, with what the requesting user may do next."""
 
-    allowed_transitions = serializers.SerializerMethodField()
     court = OrganisationSummarySerializer(read_only=True)
     organisation = OrganisationSummarySerializer(read_only=True)
     confirmation_court = OrganisationSummarySerializer(read_only=True)
@@ -177,22 +177,18 @@ class MediationDetailSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_allowed_transitions(self, m) -> list[str]:
-        return transitions.allowed_transitions(m, self.context["request"].user)
-
     def get_period_days(self, m) -> int | None:
         if m.source == Source.COURT_IN_SUIT and not m.procedure:
             return None
-        return services.base_period_days(m.source, m.procedure)
+        return rules.base_period_days(m.source, m.procedure)
 
     @extend_schema_field(serializers.DictField())
     def get_extension_limits(self, m) -> dict:
-        count, days = services.extension_limits(m.source)
+        count, days = rules.extension_limits(m.source)
         return {"max_extensions": count, "max_days_each": days}
 
     def get_confirmation_window_ends_on(self, m) -> datetime.date | None:
-        window = services.confirmation_window(m)
+        window = rules.confirmation_window(m)
         return window.date if window else None
 
 
@@ -243,8 +239,6 @@ class ClaimantInputSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if "worker" in value:
-            from casework.models import Worker
-
             worker = Worker.objects.filter(pk=value["worker"]).first()
             if worker is None:
                 raise serializers.ValidationError({"worker": ["未找到该劳动者。"]})
@@ -301,58 +295,6 @@ class ImportInputSerializer(serializers.Serializer):
 ACTIVE_USERS = User.objects.filter(is_active=True)
 
 
-class AcceptInputSerializer(TransitionInputSerializer):
-    accepted_on = serializers.DateField(required=False, allow_null=True, default=None)
-    procedure = serializers.ChoiceField(choices=Procedure.choices, required=False, allow_blank=True, default="")
-    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False,
-                                                      allow_null=True, default=None)
-
-
-class ReasonInputSerializer(TransitionInputSerializer):
-    reason = serializers.CharField()
-
-
-class AssignMediatorInputSerializer(TransitionInputSerializer):
-    mediator = serializers.PrimaryKeyRelatedField(queryset=ACTIVE_USERS)
-
-
-class ExtendInputSerializer(TransitionInputSerializer):
-    days = serializers.IntegerField(min_value=1)
-    claimant_consent_on = serializers.DateField(allow_null=True)
-    respondent_consent_on = serializers.DateField(allow_null=True)
-    consent_note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class InstalmentInputSerializer(serializers.Serializer):
-    due_on = serializers.DateField()
-    amount = serializers.DecimalField(**MONEY)
-
-
-class ReachAgreementInputSerializer(TransitionInputSerializer):
-    total = serializers.DecimalField(**MONEY)
-    basis = serializers.ChoiceField(choices=Agreement.Basis.choices)
-    instalments = InstalmentInputSerializer(many=True, required=False, default=list)
-    obligations = serializers.CharField(required=False, allow_blank=True, default="")
-    terms = serializers.CharField(required=False, allow_blank=True, default="")
-    signed_on = serializers.DateField(required=False, allow_null=True, default=None)
-    effective_on = serializers.DateField(required=False, allow_null=True, default=None)
-
-
-class RequestConfirmationInputSerializer(TransitionInputSerializer):
-    court = serializers.PrimaryKeyRelatedField(queryset=COURTS, required=False, allow_null=True, default=None)
-
-
-class ConfirmInputSerializer(TransitionInputSerializer):
-    ruling_number = serializers.CharField(max_length=100)
-    ruling_date = serializers.DateField()
-
-
-class RejectConfirmationInputSerializer(TransitionInputSerializer):
-    reason = serializers.CharField()
-    ruling_number = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    ruling_date = serializers.DateField(required=False, allow_null=True, default=None)
-
-
 class SessionInputSerializer(serializers.Serializer):
     held_at = serializers.DateTimeField()
     mode = serializers.ChoiceField(choices=MediationSession.Mode.choices)
@@ -376,5 +318,10 @@ class RecuseInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReassignInputSerializer(TransitionInputSerializer):
+class ReassignInputSerializer(serializers.Serializer):
     mediator = serializers.PrimaryKeyRelatedField(queryset=ACTIVE_USERS)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommentInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")

@@ -17,6 +17,7 @@ import uuid
 from decimal import Decimal
 
 from celery.result import AsyncResult
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
@@ -32,17 +33,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django_fsm import ConcurrentTransition, can_proceed
 
-from casework import diagrams, journal
-from casework import documents as pipeline
-from casework.models import Document
-from casework.permissions import may_act
-from casework.transitions import TransitionRefused, allowed_transitions, unmet_conditions
-from casework import views as casework_views
-from casework.views import refusal_message as casework_refusal_message
-from casework.views import service_errors
-from casework.workflow import flow_for, open_tasks
+from core import legal_figures as law
+
+from core.models import Document
+from core.views import ObjectFormView, page_context, refusal_message, service_errors
 
 from . import forms as f
 from . import importers, selectors, services
@@ -57,23 +52,7 @@ from .models import (
     Payment,
     Source,
 )
-from .permissions import court_of
-
-TRANSITION_LABELS = {name: label for name, (label, _form, _style) in f.TRANSITIONS.items()}
-STATE_LABELS = dict(S.choices)
-
-
-def refusal_message(exc) -> str:
-    """A refusal in the user's words (mediation, not case)."""
-    if isinstance(exc, ConcurrentTransition):
-        return _("该调解刚刚已被他人更新，请刷新页面确认当前状态后重试。您填写的内容已保留。")
-    if isinstance(exc, TransitionRefused):
-        if exc.unmet:
-            return _("暂不能执行：%(reasons)s") % {"reasons": "；".join(exc.unmet)}
-        if any("\u4e00" <= ch <= "\u9fff" for ch in str(exc.detail)):
-            return str(exc.detail)  # the service's own words (e.g. "只能在调解中记录调解会…")
-        return _("调解当前状态（%(state)s）不能执行此操作。") % {"state": exc.obj.get_state_display()}
-    return casework_refusal_message(exc)
+from .rules import NEXT_STEP_TEXT, base_period_days, confirmation_window, court_of, extension_limits
 
 
 def get_mediation(request, pk):
@@ -113,7 +92,7 @@ class MediationListView(LoginRequiredMixin, View):
             running = m.state in DEADLINE_STATES and m.deadline is not None
             left = days_left(m.deadline, today) if running else None
             rows.append({"m": m, "days_left": left, "overdue": left is not None and left < 0,
-                         "soon": left is not None and 0 <= left <= 3})
+                         "soon": left is not None and 0 <= left <= settings.WEIQUAN_MEDIATION_WARNING_DAYS})
         query = request.GET.copy()
         query.pop("page", None)
         return render(request, self.template_name, {
@@ -131,18 +110,12 @@ def mediation_context(request, mediation, **extra):
     user = request.user
     m = (
         selectors.visible_mediations(user)
-        .select_related("court", "mediator", "agreement", "case", "organisation", "confirmation_court", "created_by")
+        .select_related("court", "mediator", "agreement", "organisation", "confirmation_court", "created_by")
         .prefetch_related("respondents", "claims__category", "extensions__recorded_by",
                           Prefetch("sessions", queryset=MediationSession.objects.select_related("recorded_by").order_by("seq")))
         .get(pk=mediation.pk)
     )
     today = timezone.localdate()
-    allowed = allowed_transitions(m, user)
-    buttons = [
-        {"name": name, "label": label, "style": style,
-         "url": reverse("mediation:mediations:transition", args=[m.pk, name])}
-        for name, (label, _form, style) in f.TRANSITIONS.items() if name in allowed
-    ]
     actions = []
     if m.state == S.IN_PROGRESS and user.has_perm("mediation.record_session", m):
         actions.append({"name": "session", "label": _("记录调解"), "url": reverse("mediation:mediations:session", args=[m.pk])})
@@ -164,18 +137,10 @@ def mediation_context(request, mediation, **extra):
             inst.overdue = inst.paid < inst.amount and inst.due_on < today
             instalments.append(inst)
         payments = list(Payment.objects.filter(agreement=agreement).select_related("instalment", "recorded_by"))
-        window = services.confirmation_window(m)
+        window = confirmation_window(m)
     older_agreements = list(m.agreements.exclude(pk=m.agreement_id or 0).order_by("version"))  # before a resume
 
-    events = list(journal.events_for(m))
-    for event in events:
-        event.label = f.EVENT_LABELS.get(event.transition, event.transition)
-        event.detail = event_detail(event)
-        event.from_label = STATE_LABELS.get(event.from_state, event.from_state)
-        event.to_label = STATE_LABELS.get(event.to_state, event.to_state)
-
     sessions = list(m.sessions.all())
-    documents = list(pipeline.documents_for(m).order_by("kind", "-version"))
     session_docs = {}
     if sessions:
         for doc in Document.objects.filter(
@@ -184,16 +149,11 @@ def mediation_context(request, mediation, **extra):
             session_docs.setdefault(int(doc.object_id), doc)
     for session in sessions:
         session.document = session_docs.get(session.pk)
-    kinds = [k for k in pipeline.kinds_for(m) if k.allowed_in(m.state)
-             and (not k.permission or user.has_perm(k.permission, m))]
-
-    flow_instance = flow_for(m)
-    task = open_tasks().filter(artifact_object_id=m.pk, process__flow_class=type(flow_instance)).select_related("owner").first()
-    can_reassign = task is not None and flow_instance.can_manage(user) and task.flow_task.reassign is not None
     running = m.state in DEADLINE_STATES and m.deadline is not None
-    max_count, max_days = services.extension_limits(m.source)
+    max_count, max_days = extension_limits(m.source)
     context = {
-        "m": m, "buttons": buttons, "actions": actions, "claimants": claimants, "claims": claims,
+        "m": m, **page_context(request, m, transition_url_name="mediation:mediations:transition", detail=event_detail),
+        "actions": actions, "claimants": claimants, "claims": claims,
         "claim_total": sum(stated, Decimal("0")) if stated else None,
         "respondents": list(m.respondents.all()),
         "agreement": agreement, "instalments": instalments, "payments": payments, "older_agreements": older_agreements,
@@ -201,16 +161,13 @@ def mediation_context(request, mediation, **extra):
         "window_open": window is not None and m.state == S.AGREED and today <= window.date,
         "sessions": sessions, "extensions": list(m.extensions.all()),
         "extension_limits": {"count": max_count, "days": max_days},
-        "events": events, "documents": documents, "kinds": kinds,
-        "task": task, "can_claim": task is not None and flow_instance.can_claim(user, task),
-        "can_reassign": can_reassign,
-        "reassign_candidates": [u for u in f.active_mediators() if may_act(u, m)] if can_reassign else [],
         "deadline_running": running, "deadline_days": days_left(m.deadline, today) if running else None,
-        "period_days": services.base_period_days(m.source, m.procedure)
+        "period_days": base_period_days(m.source, m.procedure)
         if m.source != Source.COURT_IN_SUIT or m.procedure else None,
-        "case_link": m.case is not None and user.has_perm("casework.view_case", m.case),
-        "next_step_text": services.NEXT_STEP_TEXT.get(m.next_step, ""),
-        "diagram": diagrams.state_machine_svg(Mediation, current=m.state, allowed=allowed, labels=TRANSITION_LABELS),
+        "case_link": m.case is not None and user.has_perm(f"{m.case._meta.app_label}.view_{m.case._meta.model_name}", m.case),
+        "next_step_text": NEXT_STEP_TEXT.get(m.next_step, ""),
+        "warning_days": settings.WEIQUAN_MEDIATION_WARNING_DAYS,
+        "confirmation_days": law.JUDICIAL_CONFIRMATION_APPLICATION_DAYS,
         "today": today,
     }
     context.update(extra)
@@ -223,101 +180,12 @@ class MediationDetailView(LoginRequiredMixin, View):
         return render(request, "mediation/mediation_detail.html", mediation_context(request, mediation))
 
 
-class MediationFormView(LoginRequiredMixin, View):
-    """A form on one mediation that calls one service: GET shows it, POST runs the service; a refusal
-    re-renders the form with the user's input and the reason (400 input, 403, 409)."""
+class MediationFormView(ObjectFormView):
+    """A form on one mediation that calls one service (core.views.ObjectFormView)."""
 
-    template_name = "mediation/action_form.html"
-    label = ""
-    form_class = None
-    permission = None  # checked with the mediation before showing the form
-
-    def dispatch(self, request, pk, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.mediation = get_mediation(request, pk)
-        if self.permission and not request.user.has_perm(self.permission, self.mediation):
-            raise PermissionDenied
-        return super().dispatch(request, pk, **kwargs)
-
-    def get_form(self, data=None):
-        return self.form_class(data)
-
-    def context(self, form):
-        return {}
-
-    def render_form(self, form, status=200):
-        return render(self.request, self.template_name, {
-            "m": self.mediation, "form": form, "label": self.label, "name": getattr(self, "name", ""),
-            "mediator_rows": None,
-            "diagram": diagrams.state_machine_svg(Mediation, current=self.mediation.state,
-                                                  highlight_transition=getattr(self, "name", None), labels=TRANSITION_LABELS),
-            **self.context(form),
-        }, status=status)
-
-    def get(self, request, pk, **kwargs):
-        return self.render_form(self.get_form())
-
-    def run(self, form):
-        """Each subclass calls the one mediation service its form is for (an abstract hook)."""
-        raise NotImplementedError
-
-    def post(self, request, pk, **kwargs):
-        form = self.get_form(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=400)
-        try:
-            self.run(form)
-        except ValidationError as exc:
-            service_errors(exc, form)
-            return self.render_form(form, status=400)
-        except (TransitionRefused, ConcurrentTransition, PermissionDenied) as exc:
-            form.add_error(None, refusal_message(exc))
-            self.mediation.refresh_from_db()
-            return self.render_form(form, status=403 if isinstance(exc, PermissionDenied) else 409)
-        messages.success(request, self.success_message())
-        return HttpResponseRedirect(reverse("mediation:mediations:detail", args=[self.mediation.pk]) + self.anchor)
-
-    anchor = ""
-
-    def success_message(self):
-        return _("已完成：%(action)s。") % {"action": self.label}
-
-
-class TransitionView(MediationFormView):
-    """One transition's form, with the fields of its API input serializer."""
-
-    def dispatch(self, request, pk, name):
-        if name not in f.TRANSITIONS:
-            raise Http404
-        self.name = name
-        self.label, self.form_class, _style = f.TRANSITIONS[name]
-        return super().dispatch(request, pk, name=name)
-
-    def get_form(self, data=None):
-        if issubclass(self.form_class, f.WorkloadMixin):
-            return self.form_class(data, mediation=self.mediation)
-        return self.form_class(data)
-
-    def context(self, form):
-        if isinstance(form, f.WorkloadMixin):
-            return {"mediator_rows": form.mediator_rows(), "field_name": "mediator"}
-        return {}
-
-    def render_form(self, form, status=200):
-        allowed = allowed_transitions(self.mediation, self.request.user)
-        if self.name not in allowed and not form.non_field_errors():
-            method = getattr(self.mediation, self.name)
-            from_here = can_proceed(method, check_conditions=False)
-            unmet = unmet_conditions(self.mediation, self.name) if from_here else []
-            form.add_error(None, (_("暂不能执行：%(reasons)s") % {"reasons": "；".join(unmet)}) if unmet else
-                           _("当前状态（%(state)s）下您不能执行“%(action)s”。") % {
-                               "state": self.mediation.get_state_display(), "action": self.label})
-        return super().render_form(form, status)
-
-    def run(self, form):
-        service = getattr(services, self.name)
-        service(mediation=self.mediation, actor=self.request.user, **form.cleaned_data)
+    visible = staticmethod(selectors.visible_mediations)
+    detail_url_name = "mediation:mediations:detail"
+    transition_url_name = "mediation:mediations:transition"
 
 
 class SessionView(MediationFormView):
@@ -326,7 +194,7 @@ class SessionView(MediationFormView):
     anchor = "#sessions"
 
     def run(self, form):
-        self.session = services.record_session(mediation=self.mediation, actor=self.request.user, **form.cleaned_data)
+        self.session = services.record_session(mediation=self.obj, actor=self.request.user, **form.cleaned_data)
 
     def success_message(self):
         return _("已记录第 %(seq)d 次调解，调解笔录生成中。") % {"seq": self.session.seq}
@@ -337,11 +205,10 @@ class PaymentView(MediationFormView):
     form_class = f.PaymentForm
     anchor = "#agreement"
 
-    def get_form(self, data=None):
-        return f.PaymentForm(data, agreement=self.mediation.agreement)
+    side_template = "mediation/instalment_status.html"
 
     def context(self, form):
-        agreement = self.mediation.agreement
+        agreement = self.obj.agreement
         return {"agreement": agreement, "instalments": list(agreement.instalments.order_by("seq")) if agreement else []}
 
     def run(self, form):
@@ -349,11 +216,11 @@ class PaymentView(MediationFormView):
         seq = values.pop("instalment")
         instalment = None
         if seq is not None:
-            agreement = self.mediation.agreement
+            agreement = self.obj.agreement
             instalment = agreement.instalments.filter(seq=seq).first() if agreement else None
             if instalment is None:
                 raise ValidationError({"instalment": [_("没有第 %(seq)d 期款项。") % {"seq": seq}]})
-        self.payments = services.record_payment(mediation=self.mediation, actor=self.request.user,
+        self.payments = services.record_payment(mediation=self.obj, actor=self.request.user,
                                                 instalment=instalment, **values)
 
     def success_message(self):
@@ -366,14 +233,8 @@ class ReassignView(MediationFormView):
     form_class = f.ReassignForm
     permission = "mediation.reassign_mediator"
 
-    def get_form(self, data=None):
-        return f.ReassignForm(data, mediation=self.mediation)
-
-    def context(self, form):
-        return {"mediator_rows": form.mediator_rows(), "field_name": "mediator"}
-
     def run(self, form):
-        services.reassign_mediator(mediation=self.mediation, actor=self.request.user, **form.cleaned_data)
+        services.reassign_mediator(mediation=self.obj, actor=self.request.user, **form.cleaned_data)
 
 
 class RecuseView(MediationFormView):
@@ -381,21 +242,8 @@ class RecuseView(MediationFormView):
     form_class = f.RecuseForm
     permission = "mediation.recuse"
 
-    def get_form(self, data=None):
-        return f.RecuseForm(data, mediation=self.mediation)
-
-    def context(self, form):
-        return {"mediator_rows": form.mediator_rows("replacement"), "field_name": "replacement"}
-
     def run(self, form):
-        services.recuse(mediation=self.mediation, actor=self.request.user, **form.cleaned_data)
-
-
-class DocumentRequestView(casework_views.DocumentRequestView):
-    detail_url_name = "mediation:mediations:detail"
-
-    def get_owner(self, request, pk):
-        return get_mediation(request, pk)
+        services.recuse(mediation=self.obj, actor=self.request.user, **form.cleaned_data)
 
 
 # --------------------------------------------------------------------------------------------------

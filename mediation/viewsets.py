@@ -1,4 +1,4 @@
-"""Mediation's screens on the web interface's site (casework/viewsets.py; found by config/urls.py).
+"""Mediation's screens on the web interface's site (core/site.py; found by config/urls.py).
 
     /mediation/mediations/                         诉调对接: list (filters, search)
     /mediation/mediations/<id>/                    the mediation page
@@ -16,10 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import Icon
 from viewflow.urls import AppMenuMixin, Application, Viewset
 
-from casework.viewsets import site
+from core.roles import is_court_liaison
+from core.site import site
+from core.views import DocumentRequestView, TransitionView
 
 from . import views
-from .permissions import is_court_liaison, is_mediation_staff
+from .rules import is_mediation_staff
+from .selectors import visible_mediations
+
+DETAIL = "mediation:mediations:detail"
 
 
 class MediationViewset(AppMenuMixin, Viewset):
@@ -29,12 +34,15 @@ class MediationViewset(AppMenuMixin, Viewset):
 
     index_path = path("", views.MediationListView.as_view(), name="index")
     detail_path = path("<int:pk>/", views.MediationDetailView.as_view(), name="detail")
-    transition_path = path("<int:pk>/transitions/<slug:name>/", views.TransitionView.as_view(), name="transition")
+    transition_path = path("<int:pk>/transitions/<slug:name>/", TransitionView.as_view(
+        visible=visible_mediations, detail_url_name=DETAIL, transition_url_name="mediation:mediations:transition"),
+        name="transition")
     session_path = path("<int:pk>/sessions/new/", views.SessionView.as_view(), name="session")
     payment_path = path("<int:pk>/payments/new/", views.PaymentView.as_view(), name="payment")
     reassign_path = path("<int:pk>/reassign/", views.ReassignView.as_view(), name="reassign")
     recuse_path = path("<int:pk>/recuse/", views.RecuseView.as_view(), name="recuse")
-    documents_path = path("<int:pk>/documents/", views.DocumentRequestView.as_view(), name="documents")
+    documents_path = path("<int:pk>/documents/", DocumentRequestView.as_view(visible=visible_mediations, detail_url_name=DETAIL),
+                          name="documents")
 
 
 class ImportViewset(AppMenuMixin, Viewset):

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.models import Organisation
+from core.models import Organisation
 from mediation import importers
 from mediation.models import Source
 

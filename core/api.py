@@ -1,0 +1,227 @@
+"""The API's shared pieces (base /api/v1/, DESIGN.md "Public interface") and the parties register.
+
+Views are thin: an input serializer parses the request, a service does the work (rules,
+permission, transaction, journal), an output serializer renders the result; errors take the
+contract's shapes in core/errors.py.
+
+`TransitionViewSetMixin`, `RulesPermission` and `StandardPagination` are for every stateful
+module's API: a viewset of a model with declared transitions gets `POST …/{id}/transitions/{name}/`,
+`GET …/{id}/events/` and an OpenAPI description of both; `DocumentsViewSetMixin`
+(core/document_api.py) adds its documents.
+"""
+
+from typing import ClassVar
+
+import django_filters as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from . import identifiers, journal, services
+from . import serializers as s
+from .models import Organisation, Worker, resident_id_digest
+from .serializers import EventSerializer, TransitionErrorSerializer
+from .transitions import machine_for
+
+# --------------------------------------------------------------------------------------------------
+# Reusable pieces
+# --------------------------------------------------------------------------------------------------
+
+
+class RulesPermission(permissions.BasePermission):
+    """Ask the `rules` registry, so the API grants exactly what the admin, the UI and services grant.
+
+    A view names `collection_permission` (checked on every request, without an object) and/or
+    `object_permission` (checked by `get_object()` against the row). Either may be None.
+    """
+
+    def has_permission(self, request, view):
+        perm = getattr(view, "collection_permission", None)
+        return perm is None or request.user.has_perm(perm)
+
+    def has_object_permission(self, request, view, obj):
+        perm = getattr(view, "object_permission", None)
+        return perm is None or request.user.has_perm(perm, obj)
+
+
+class StandardPagination(PageNumberPagination):
+    """The configured page size, which a client may change with `?page_size=` up to a bound."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class TransitionViewSetMixin:
+    """`POST …/{id}/transitions/{name}/` and `GET …/{id}/events/` for a viewset of a stateful model.
+
+    Everything comes from the model's transition declarations (core/transitions.py): the names
+    (any other is 404), the input serializer of each, the service that runs it and the OpenAPI
+    entry. The viewset declares `detail_serializer_class`, the object's output after a transition
+    (it carries `state` and `allowed_transitions`).
+
+    The object comes from `get_object()`, so the viewset's visibility queryset (404) and object
+    permission (403) apply before any input is read; after the service returns, the object is read
+    again through `get_queryset()` so the response shows what was committed.
+    """
+
+    detail_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        model = getattr(getattr(cls, "queryset", None), "model", None)
+        if model is not None and machine_for(model) is not None:
+            extend_schema_view(transition=_transition_schema(cls, machine_for(model)))(cls)
+
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)", url_name="transition")
+    def transition(self, request, name, pk=None):
+        machine = machine_for(self.get_queryset().model)
+        if name not in machine:
+            raise NotFound(f"'{name}' is not a transition here.")
+        declared = machine.get(name)
+        obj = self.get_object()
+        data = declared.serializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        declared.run(obj, actor=request.user, **data.validated_data)
+        return Response(self.detail_data(obj))
+
+    @extend_schema(responses=EventSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def events(self, request, pk=None):
+        """The object's journal, oldest first (append-only and hash-chained; see `journal.py`)."""
+        obj = self.get_object()
+        return Response(EventSerializer(journal.events_for(obj), many=True).data)
+
+    def detail_data(self, obj) -> dict:
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
+
+
+def _transition_schema(viewset, machine):
+    prefix = machine.model.__name__
+    inputs = [t.serializer for t in machine]
+    return extend_schema(
+        summary="Run a transition",
+        description=(
+            "Body: `comment` plus the named transition's own fields (one of the input shapes below). "
+            "Transitions: " + ", ".join(
+                f"`{t.name}` ({t.serializer.__name__.removesuffix('Serializer')})" for t in machine
+            )
+            + ". 409 `transition_not_allowed` carries the current `state` and the transitions the user "
+            "may run (`allowed`); 409 `conflict` means someone else changed the object first."
+        ),
+        parameters=[
+            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(machine.transitions)),
+        ],
+        request=PolymorphicProxySerializer(
+            component_name=f"{prefix}TransitionInput", serializers=inputs, resource_type_field_name=None,
+        ),
+        responses={
+            200: viewset.detail_serializer_class,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors: {field: [message, …]}."),
+            403: OpenApiResponse(description="Not permitted for this user."),
+            404: OpenApiResponse(description="No such object for this user, or no such transition."),
+            409: OpenApiResponse(TransitionErrorSerializer, description="Not allowed from this state, or a conflict."),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Organisations and workers: filters (lookups by identifier validate their input with the same
+# checks registration uses, so a mistyped ID number is a 400, not an empty list)
+# --------------------------------------------------------------------------------------------------
+
+
+class OrganisationFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Organisation.Kind.choices)
+    credit_code = filters.CharFilter(method="filter_credit_code")
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "parent", "credit_code"]
+
+    def filter_credit_code(self, queryset, name, value):
+        return queryset.filter(credit_code=value.strip().upper())
+
+
+class WorkerFilter(filters.FilterSet):
+    id_number = filters.CharFilter(
+        method="filter_id_number", validators=[identifiers.validate_resident_id],
+        help_text="Exact resident ID number; matched through its keyed digest, never decrypted.",
+    )
+    phone = filters.CharFilter(method="filter_phone", validators=[identifiers.normalise_phone])
+    occupation = filters.MultipleChoiceFilter(choices=Worker.Occupation.choices)
+    platform = filters.NumberFilter(field_name="platforms")
+
+    class Meta:
+        model = Worker
+        fields = ["id_number", "phone", "occupation", "relationship_type", "is_union_member", "platform"]
+
+    def filter_id_number(self, queryset, name, value):
+        return queryset.filter(id_number_digest=resident_id_digest(value))
+
+    def filter_phone(self, queryset, name, value):
+        return queryset.filter(phone=identifiers.normalise_phone(value))
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.OrganisationCreateSerializer,
+        responses={201: s.OrganisationSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+        description="A credit code failing its GB 32100 checksum is a 400 warning; a supervisor may "
+                    "keep it with `override_credit_code: true` and an `override_reason`.",
+    ),
+)
+class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Organisation.objects.all()
+    serializer_class = s.OrganisationSerializer
+    permission_classes = [permissions.IsAuthenticated, RulesPermission]
+    collection_permission = "core.view_organisation"
+    pagination_class = StandardPagination
+    filterset_class = OrganisationFilter
+    search_fields = ["name", "credit_code", "contact_person"]
+    ordering_fields = ["name", "created_at", "id"]
+
+    def create(self, request):
+        data = s.OrganisationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organisation = services.register_organisation(actor=request.user, **data.validated_data)
+        return Response(s.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.WorkerCreateSerializer,
+        responses={201: s.WorkerSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+    ),
+)
+class WorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Workers. The resident ID number is write-only; reads show `id_number_masked`.
+
+    Look a worker up with `?id_number=` (matched through the keyed digest) or `?phone=`.
+    """
+
+    queryset = Worker.objects.prefetch_related("platforms")
+    serializer_class = s.WorkerSerializer
+    permission_classes = [permissions.IsAuthenticated, RulesPermission]
+    collection_permission = "core.view_worker"
+    pagination_class = StandardPagination
+    filterset_class = WorkerFilter
+    search_fields = ["name", "phone"]
+    ordering_fields = ["name", "created_at", "id"]
+
+    def create(self, request):
+        data = s.WorkerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        worker = services.register_worker(actor=request.user, **data.validated_data)
+        worker = self.get_queryset().get(pk=worker.pk)
+        return Response(s.WorkerSerializer(worker).data, status=status.HTTP_201_CREATED)

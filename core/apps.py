@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+# What core finds in every installed app, as django.contrib.admin finds `admin.py`:
+# transitions.py declares a machine's transitions; documents.py registers document kinds;
+# flows.py declares the viewflow flows that route human work (the inbox); notices.py connects
+# what a module tells people, including its reactions to other modules' transitions.
+DISCOVERED = ("transitions", "documents", "flows", "notices")
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("基础数据")
+
+    def ready(self):
+        from . import checks, roles, signals  # noqa: F401  (system checks, permissions, holiday cache)
+
+        for module in DISCOVERED:
+            autodiscover_modules(module)

@@ -1,0 +1,226 @@
+"""Input fields defined once, made into both a DRF serializer field and a Django form field.
+
+A transition declaration (core/transitions.py) lists its inputs with these; `serializer_for()` and
+`form_for()` build the API's input serializer and the page's (and the admin's) form from the same
+list, so the API and the screens ask for the same things, under the same names, and hand the same
+keyword arguments to the same service. The fields only parse: every rule about the values
+themselves stays in the module's services, so all paths refuse the same things the same way.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+# Large enough for any amount the models hold; two decimals like every money column.
+MONEY = {"max_digits": 14, "decimal_places": 2}
+# <input type="date"> takes only ISO dates, whatever the language's display format.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+def staff_users(*roles):
+    """Active users, of any of `roles` when given, by name."""
+    users = get_user_model().objects.filter(is_active=True)
+    if roles:
+        users = users.filter(groups__name__in=roles)
+    return users.distinct().order_by("first_name", "username")
+
+
+class Input:
+    """One input: `label` and `help_text` for the screens, `required` for both."""
+
+    def __init__(self, label, *, required=True, help_text="", form_field=None, widget=None):
+        self.label = label
+        self.required = required
+        self.help_text = help_text
+        self.form_field_class = form_field
+        self.widget = widget
+
+    # The two builders; subclasses say what their field is.
+    def serializer_field(self):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def form_field(self):
+        options = {"label": self.label, "required": self.required, "help_text": self.help_text}
+        if self.widget is not None:
+            options["widget"] = self.widget
+        cls, extra = self._form()
+        return (self.form_field_class or cls)(**options, **extra)
+
+    def _form(self):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def _optional(self, empty):
+        """What an optional API field defaults to when left out."""
+        return {} if self.required else {"required": False, "default": empty}
+
+
+class Text(Input):
+    def __init__(self, label, *, multiline=False, max_length=None, **kw):
+        super().__init__(label, **kw)
+        self.multiline = multiline
+        self.max_length = max_length
+        if multiline and self.widget is None:
+            self.widget = forms.Textarea(attrs={"rows": 3})
+
+    def serializer_field(self):
+        extra = {"max_length": self.max_length} if self.max_length else {}
+        if not self.required:
+            extra.update(required=False, allow_blank=True, default="")
+        return serializers.CharField(**extra)
+
+    def _form(self):
+        return forms.CharField, ({"max_length": self.max_length} if self.max_length else {})
+
+
+class Boolean(Input):
+    def __init__(self, label, **kw):
+        super().__init__(label, required=False, **kw)
+
+    def serializer_field(self):
+        return serializers.BooleanField(required=False, default=False)
+
+    def _form(self):
+        return forms.BooleanField, {}
+
+
+class Integer(Input):
+    def __init__(self, label, *, min_value=None, **kw):
+        super().__init__(label, **kw)
+        self.min_value = min_value
+
+    def serializer_field(self):
+        return serializers.IntegerField(min_value=self.min_value, **self._optional(None), **({} if self.required else {"allow_null": True}))
+
+    def _form(self):
+        return forms.IntegerField, {"min_value": self.min_value}
+
+
+class Money(Input):
+    """An amount in yuan, two decimals."""
+
+    def __init__(self, label, *, min_value=None, **kw):
+        super().__init__(label, **kw)
+        self.min_value = min_value
+
+    def serializer_field(self):
+        extra = {} if self.required else {"required": False, "allow_null": True, "default": None}
+        return serializers.DecimalField(**MONEY, **extra)
+
+    def _form(self):
+        return forms.DecimalField, {**MONEY, "min_value": self.min_value}
+
+
+class Date(Input):
+    def __init__(self, label, *, null=False, **kw):
+        # null: the API takes an explicit null (the service then says what is missing)
+        kw.setdefault("widget", DATE_INPUT)
+        super().__init__(label, **kw)
+        self.null = null
+
+    def serializer_field(self):
+        if self.required:
+            return serializers.DateField(allow_null=self.null)
+        return serializers.DateField(required=False, allow_null=True, default=None)
+
+    def _form(self):
+        return forms.DateField, {}
+
+
+class Choice(Input):
+    def __init__(self, label, *, choices, **kw):
+        super().__init__(label, **kw)
+        self.choices = choices
+
+    def serializer_field(self):
+        if self.required:
+            return serializers.ChoiceField(choices=self.choices)
+        return serializers.ChoiceField(choices=self.choices, required=False, allow_blank=True, default="")
+
+    def _form(self):
+        choices = list(self.choices) if self.required else [("", "—"), *self.choices]
+        return forms.ChoiceField, {"choices": choices}
+
+
+class Model(Input):
+    """A row chosen by id. `queryset` is a callable so the choices are read when a form is built."""
+
+    def __init__(self, label, *, queryset, **kw):
+        super().__init__(label, **kw)
+        self.queryset = queryset
+
+    def serializer_field(self):
+        extra = {} if self.required else {"required": False, "allow_null": True, "default": None}
+        return serializers.PrimaryKeyRelatedField(queryset=self.queryset(), **extra)
+
+    def _form(self):
+        return forms.ModelChoiceField, {"queryset": self.queryset()}
+
+
+class User(Model):
+    """An active user, of one of `roles` on the screens (the API takes any active user: the
+    service says why a user who may not do the work is refused)."""
+
+    def __init__(self, label, *, roles=(), **kw):
+        super().__init__(label, queryset=lambda: staff_users(*roles), **kw)
+        self.roles = roles
+
+    def serializer_field(self):
+        extra = {} if self.required else {"required": False, "allow_null": True, "default": None}
+        return serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True), **extra)
+
+    def _form(self):
+        return UserChoiceField, {"queryset": self.queryset()}
+
+
+class Rows(Input):
+    """A list of rows, each with the inputs in `columns` (e.g. instalments: due date and amount).
+    The form needs a field that reads such rows from the page (`form_field=`)."""
+
+    def __init__(self, label, *, columns: dict[str, Input], form_field, **kw):
+        super().__init__(label, form_field=form_field, **kw)
+        self.columns = columns
+
+    def serializer_field(self):
+        row = type("RowSerializer", (serializers.Serializer,), {n: c.serializer_field() for n, c in self.columns.items()})
+        if self.required:
+            return row(many=True)
+        return row(many=True, required=False, default=list)
+
+    def _form(self):
+        return forms.Field, {}
+
+
+def serializer_for(name: str, inputs: dict[str, Input]) -> type[serializers.Serializer]:
+    """The API input serializer: `comment` plus the inputs, named as the service's arguments."""
+    attrs = {"comment": serializers.CharField(required=False, allow_blank=True, default="")}
+    attrs.update({field_name: spec.serializer_field() for field_name, spec in inputs.items()})
+    return type(name, (serializers.Serializer,), attrs)
+
+
+class InputForm(forms.Form):
+    """Base of the built forms: they know the object they act on (`subject`), for fields whose
+    choices depend on it, and may add to the page (`extra_context()`)."""
+
+    def __init__(self, *args, subject=None, **kwargs):
+        self.subject = subject
+        super().__init__(*args, **kwargs)
+
+    def extra_context(self) -> dict:
+        return {}
+
+
+def form_for(name: str, inputs: dict[str, Input], *, bases=(), comment_label=None) -> type[forms.Form]:
+    """The page's form: the inputs, then `comment`."""
+    attrs = {field_name: spec.form_field() for field_name, spec in inputs.items()}
+    attrs["comment"] = forms.CharField(label=comment_label or _("备注"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 3}))
+    return type(name, (*bases, InputForm), attrs)

@@ -1,0 +1,75 @@
+"""How modules meet without importing each other (DESIGN.md, "Layout").
+
+Modules import `core`, never one another. Where one module's work touches another's, the module
+that knows registers a handler here and the other asks `core`:
+
+- `conflict_reasons(person, …)`: why someone may not act in a dispute. Each module that knows of a
+  tie (casework: the person gave a claimant legal aid) registers a source with
+  `conflict_source`; mediation's mediator check and the check-up's team check ask them all.
+- `resolve_origin(origin=…, by=…)`: an object opened for another (a mediation for a case) asks
+  the other's module to record the outcome; the origin's module registers with `resolver`.
+- A module reacting to another's transition connects to `core.transitions.transitioned`.
+- `url_for(obj)`: the page of any object that has a flow (templates: `{% object_url obj %}`).
+
+An object opened for another keeps a generic link to it (`origin_type`/`origin_id` on its model)
+and both journals record the link.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from django.contrib.contenttypes.models import ContentType
+
+_conflict_sources: list[Callable] = []
+_resolvers: dict[str, Callable] = {}
+
+
+def conflict_source(fn: Callable) -> Callable:
+    """Register `fn(person, *, claimants, respondents, exclude) -> [reason, …]` (a decorator)."""
+    if fn not in _conflict_sources:
+        _conflict_sources.append(fn)
+    return fn
+
+
+def conflict_reasons(person, *, claimants=(), respondents=(), exclude=()) -> list[str]:
+    """Every registered source's reasons why `person` may not act for or against these parties.
+    `exclude`: objects whose own ties do not count (the case a mediation was opened for)."""
+    reasons = []
+    for source in _conflict_sources:
+        reasons.extend(source(person, claimants=list(claimants), respondents=list(respondents), exclude=list(exclude)))
+    return reasons
+
+
+def resolver(model_label: str):
+    """Register the function that records an outcome on objects of `model_label` (a decorator):
+    `fn(origin, *, by, actor, outcome, amount, detail, comment)`."""
+
+    def register(fn):
+        _resolvers[model_label.lower()] = fn
+        return fn
+
+    return register
+
+
+def resolve_origin(*, origin, by, actor, outcome: str, amount, detail: str, comment: str = ""):
+    fn = _resolvers.get(origin._meta.label_lower)
+    if fn is None:
+        raise LookupError(f"no module records outcomes on {origin._meta.label}")
+    return fn(origin, by=by, actor=actor, outcome=outcome, amount=amount, detail=detail, comment=comment)
+
+
+def content_type_of(label: str) -> ContentType | None:
+    """The content type of `app_label.model` when that module is installed, else None."""
+    app_label, model = label.lower().split(".")
+    try:
+        return ContentType.objects.get_by_natural_key(app_label, model)
+    except ContentType.DoesNotExist:
+        return None
+
+
+def url_for(obj) -> str | None:
+    from .workflow import flow_for
+
+    flow = flow_for(obj)
+    return flow.url_for(obj) if flow is not None and flow.url_name else None

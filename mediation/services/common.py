@@ -1,0 +1,74 @@
+"""What the mediation services share: amounts, dates, the row lock, who is told."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from core.notices import notify
+from core.roles import Role
+
+from ..models import Mediation, MediationState
+
+S = MediationState
+CENT = Decimal("0.01")
+
+
+def name_of(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def money(value, field: str, *, allow_zero=True) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+        if not amount.is_finite() or amount != amount.quantize(CENT):
+            raise ValueError
+    except (ValueError, ArithmeticError, InvalidOperation):
+        raise ValidationError({field: [_("金额应为数字（元，最多两位小数）。")]}) from None
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ValidationError({field: [_("金额不能为负数。") if amount < 0 else _("金额应大于零。")]})
+    return amount
+
+
+def fmt(day) -> str:
+    return f"{day:%Y-%m-%d}" if day else ""
+
+
+def check_date(field, day, *, not_before=None, not_before_label="", allow_future=False):
+    if day is None:
+        return
+    if not allow_future and day > timezone.localdate():
+        raise ValidationError({field: [_("日期不能晚于今天。")]})
+    if not_before is not None and day < not_before:
+        raise ValidationError({field: [_("日期不能早于%(what)s（%(day)s）。") % {"what": not_before_label, "day": fmt(not_before)}]})
+
+
+def lock_unchanged(mediation) -> Mediation:
+    """Lock the row and make sure nobody changed it since `mediation` was read (else 409 conflict)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_unchanged() runs inside the transaction of the change")
+    fresh = Mediation.objects.select_for_update().get(pk=mediation.pk)
+    if fresh.state != mediation.state or fresh.updated_at != mediation.updated_at:
+        raise ConcurrentTransition(_("该调解刚被他人修改，请刷新后重试。"))
+    return fresh
+
+
+def supervisors():
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(groups__name=Role.SUPERVISOR, is_active=True))
+
+
+def tell(people, mediation, key, message):
+    """One keyed notification per active person about this mediation (core.notices.notify)."""
+    seen = set()
+    for person in people:
+        if person is None or person.pk in seen or not person.is_active:
+            continue
+        seen.add(person.pk)
+        notify(recipient=person, subject=mediation, key=f"mediation:{mediation.pk}:{key}", message=message)
