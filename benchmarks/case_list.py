@@ -53,7 +53,8 @@ def main():
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from casework.models import Case, CaseClaimant, Category, Claim, Organisation, Worker, resident_id_digest
+    from casework.models import Case, CaseClaimant, Claim
+    from core.models import Category, Organisation, Worker, resident_id_digest
     from tests.scenarios import make_user, valid_credit_code, valid_resident_id
 
     call_command("migrate", verbosity=0)

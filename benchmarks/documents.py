@@ -197,7 +197,7 @@ def recreate_bench_database() -> None:
 def wait_until_ready(ids, timeout):
     from django.db.models import Count
 
-    from casework.models import Document
+    from core.models import Document
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -218,7 +218,7 @@ def part_worker(args) -> None:
     media = tempfile.mkdtemp(prefix="wq-bench-worker-")
     database_url = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
     setup_django(database_url, media, REDIS_URL)
-    from casework.models import Document
+    from core.models import Document
     from config.celery import app
 
     print(f"\n== Through a Celery worker: -c 2 (prefork), broker {REDIS_URL}, database {PG_BENCH_DB}")

@@ -50,7 +50,7 @@ def main():
     parser.add_argument("-n", type=int, default=100_000, help="open mediations for the sweeps")
     parser.add_argument("--worst-case", action="store_true", help="also sweep with every deadline passed")
     parser.add_argument("--no-inbox", action="store_true",
-                        help="without the web interface's inbox tasks (casework.workflow.follow_journal), "
+                        help="without the web interface's inbox tasks (core.workflow.follow_journal), "
                              "to see what the mediation code itself costs")
     args = parser.parse_args()
 
@@ -72,9 +72,9 @@ def main():
 
     call_command("migrate", verbosity=0)
     if args.no_inbox:
-        from casework import journal
+        from core import journal
 
-        journal.recorded.disconnect(dispatch_uid="casework.workflow.follow_journal")
+        journal.recorded.disconnect(dispatch_uid="core.workflow.follow_journal")
     print(f"inbox tasks follow the journal: {'no (--no-inbox)' if args.no_inbox else 'yes'}")
     print(f"database: {DB} (PostgreSQL {connection.cursor().connection.info.server_version // 10000}), "
           f"{os.cpu_count()} CPU(s)")
@@ -87,7 +87,7 @@ def main():
         bench_sweeps("worst case: every accepted/in-progress mediation past its deadline", CaptureQueriesContext,
                      connection, performance=False)
 
-    from casework import journal
+    from core import journal
 
     started = time.perf_counter()
     checked, broken = journal.verify()
@@ -100,7 +100,7 @@ def main():
 
 
 def setup_people():
-    from casework.models import Organisation
+    from core.models import Organisation
     from tests.scenarios import make_user, valid_credit_code
 
     court = Organisation.objects.create(name="厦门市思明区人民法院（基准）", kind="court", credit_code=valid_credit_code(90_001))
@@ -229,11 +229,11 @@ def populate(n, people, offset=0, all_overdue=False, label="2.", inbox=True):
 
 
 def bench_sweeps(label, CaptureQueriesContext, connection, performance=True):
-    from casework.models import Event, Notification
-    from mediation import sweeps
+    from core.models import Event, Notification
+    from mediation import services as sweeps
 
     print(f"   {label}:")
-    runs = [("sweep_deadlines", lambda: sweeps.sweep_deadlines(issue_documents=False))]
+    runs = [("sweep_deadlines", lambda: sweeps.sweep_deadlines())]
     if performance:
         runs.append(("sweep_performance", sweeps.sweep_performance))
     for name, call in runs:

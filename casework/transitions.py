@@ -50,7 +50,8 @@ machine = Machine(Case, subject="case", transitions=[
     Transition(
         "refer_to_mediation", label=_("转调解"),
         allowed=is_intake_officer | is_supervisor | is_case_handler | is_case_legal_aid,
-        inputs={"mediator_organisation": inputs.Model(_("调解组织"), queryset=_mediation_organisations, required=False)},
+        inputs={"mediator_organisation": inputs.Model(_("调解组织"), queryset=_mediation_organisations,
+                                                      api_queryset=Organisation.objects.all, required=False)},
     ),
     Transition(
         "refer_to_arbitration", label=_("申请仲裁"),
@@ -59,7 +60,7 @@ machine = Machine(Case, subject="case", transitions=[
     ),
     Transition(
         "file_lawsuit", label=_("提起诉讼"), allowed=is_lawyer | is_supervisor | is_case_legal_aid,
-        inputs={"court": inputs.Model(_("人民法院"), queryset=_courts, required=False)},
+        inputs={"court": inputs.Model(_("人民法院"), queryset=_courts, api_queryset=Organisation.objects.all, required=False)},
     ),
     Transition(
         "resolve", label=_("登记办理结果"), style="primary", allowed=can_work_case,

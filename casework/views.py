@@ -179,7 +179,7 @@ class WorkerLookupView(LoginRequiredMixin, View):
     """GET ?q=<phone or ID number>: the registered worker, for the intake form (JSON)."""
 
     def get(self, request):
-        if not request.user.has_perm("casework.view_worker"):
+        if not request.user.has_perm("core.view_worker"):
             raise PermissionDenied
         text = (request.GET.get("q") or "").strip()
         worker, error = None, ""

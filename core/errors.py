@@ -106,7 +106,8 @@ def describe(exc) -> Described | None:
     elif isinstance(exc, PermissionDenied):
         code, message = "permission_denied", str(exc) if exc.args and exc.args[0] else str(PERMISSION_MESSAGE)
     elif isinstance(exc, ConcurrentTransition):
-        code, message = "conflict", str(CONFLICT_MESSAGE)
+        # core.transitions raises it with a message for people; django-fsm's own says "Cannot save".
+        code, message = "conflict", str(exc.args[0]) if exc.args and exc.args[0] else str(CONFLICT_MESSAGE)
     elif isinstance(exc, TransitionNotAllowed):
         code, message = "transition_not_allowed", str(TransitionRefused.default_message)
     elif isinstance(exc, Refusal):

@@ -151,15 +151,18 @@ class Choice(Input):
 
 
 class Model(Input):
-    """A row chosen by id. `queryset` is a callable so the choices are read when a form is built."""
+    """A row chosen by id. `queryset` (a callable, read when a form is built) gives the page's
+    choices; the API takes any row of `api_queryset` when given (the service says why a row of the
+    wrong kind is refused), else the same choices."""
 
-    def __init__(self, label, *, queryset, **kw):
+    def __init__(self, label, *, queryset, api_queryset=None, **kw):
         super().__init__(label, **kw)
         self.queryset = queryset
+        self.api_queryset = api_queryset
 
     def serializer_field(self):
         extra = {} if self.required else {"required": False, "allow_null": True, "default": None}
-        return serializers.PrimaryKeyRelatedField(queryset=self.queryset(), **extra)
+        return serializers.PrimaryKeyRelatedField(queryset=(self.api_queryset or self.queryset)(), **extra)
 
     def _form(self):
         return forms.ModelChoiceField, {"queryset": self.queryset()}

@@ -45,7 +45,7 @@ from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed
 
 from . import inputs as input_fields
 from . import journal
-from .errors import TransitionRefused
+from .errors import CONFLICT_MESSAGE, TransitionRefused
 
 # Sent after a transition's change, inside its transaction, by both paths:
 # sender=model, name, ids (moved), objects (the instances: single path only), actor, inputs
@@ -228,7 +228,7 @@ def check(obj, name: str, actor) -> None:
             "state": _state_label(obj), "action": decl.label})
     source = current_state(obj)
     if not method._django_fsm.has_transition_perm(obj, source, actor):
-        raise PermissionDenied(_("您不能执行“%(action)s”。") % {"action": decl.label})
+        raise PermissionDenied(_("您没有权限执行“%(action)s”。") % {"action": decl.label})
     unmet = unmet_conditions(obj, name)
     if unmet:
         raise TransitionRefused(obj, name, _("暂不能执行：%(reasons)s") % {"reasons": "；".join(unmet)}, unmet=unmet)
@@ -268,7 +268,10 @@ def run_transition(obj, name: str, *, actor, comment: str = "", payload=None, ap
         if apply is not None:
             apply(obj)
         method()
-        obj.save()
+        try:
+            obj.save()
+        except ConcurrentTransition:  # ConcurrentTransitionMixin: someone moved it since we read it
+            raise ConcurrentTransition(str(CONFLICT_MESSAGE)) from None
         body = {key: _value_at(obj, path) for key, path in decl.journal.items()}
         body.update(payload or {})
         journal.record(subject=obj, transition=name, from_state=source, to_state=current_state(obj),
@@ -288,7 +291,7 @@ def run_on_one(obj, name: str, *, actor, comment: str = ""):
     check(obj, name, actor)
     moved = bulk_transition(type(obj)._default_manager.filter(pk=obj.pk), name, actor=actor, comment=comment)
     if not moved:
-        raise ConcurrentTransition(str(_("刚刚已被他人更新，请刷新确认当前状态后重试。")))
+        raise ConcurrentTransition(str(CONFLICT_MESSAGE))
     obj.refresh_from_db()
     return obj
 
@@ -301,7 +304,13 @@ def run_on_one(obj, name: str, *, actor, comment: str = ""):
 READ_CHUNK = 10_000
 
 
-def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today=None) -> list:
+class Moved(list):
+    """The ids a set-based transition moved; `notifications`: how many notices it stored."""
+
+    notifications = 0
+
+
+def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today=None) -> Moved:
     """Run transition `name` on every row of `queryset` in one of its source states; return the
     ids moved.
 
@@ -319,6 +328,7 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
     today = today or timezone.localdate()
     state = machine_for(model).state_field
     moved: list[tuple[Any, str, str]] = []
+    result = Moved()
     with transaction.atomic():
         for source, target in edges(model, name):
             values = {state: target, **decl.changes(today)}
@@ -326,18 +336,19 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
                 values["updated_at"] = timezone.now()
             moved += [(pk, source, target) for pk in _claim(queryset, state, source, values)]
         if not moved:
-            return []
+            return result
         ids = [pk for pk, _s, _t in moved]
+        result.extend(ids)
         bodies = _read_payloads(model, ids, decl.journal)
         journal.record_many(
             ((model, pk, name, source, target, bodies.get(pk, {})) for pk, source, target in moved),
             actor=actor, comment=comment,
         )
-        notices.send(model, decl.notices, ids, transition=name)
+        result.notifications = notices.send(model, decl.notices, ids, transition=name)
         transitioned.send(sender=model, name=name, ids=ids, objects=None, actor=actor, inputs={})
         if decl.documents:
             documents.request_after_commit(model, ids, decl.documents, actor=actor)
-    return ids
+    return result
 
 
 def _claim(queryset, state: str, source: str, values: dict) -> list:

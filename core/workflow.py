@@ -430,7 +430,7 @@ def follow_journal(sender, subjects, event=None, **kwargs):
             wanted.setdefault(model, set()).add(object_id)
     for model, ids in wanted.items():
         flow_instance = FLOWS[model].instance
-        if event is None and len(ids) > 1:
+        if event is None:
             # record_many (an import, a sweep): set-based, a fixed number of queries per batch
             flow_instance.sync_many(ids)
             continue

@@ -41,7 +41,7 @@ from core.errors import TransitionRefused
 from core.roles import Role, is_mediator, is_supervisor
 from core.workflow import StateFlow, StateTask, in_state
 
-from . import services
+from . import rules, services
 from .models import Agreement, Instalment, Mediation, MediationState as S
 
 INTAKE_POOL = is_mediator | is_supervisor
@@ -173,7 +173,7 @@ class MediationFlow(StateFlow):
         if mediation.state in (S.ACCEPTED, S.IN_PROGRESS):
             return _("调解期限")
         if mediation.state == S.AGREED:
-            window = services.confirmation_window(mediation)
+            window = rules.confirmation_window(mediation)
             if window is not None and window.date == due:
                 return _("申请司法确认截止")
         return _("分期履行期限")

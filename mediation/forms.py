@@ -11,6 +11,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -44,12 +45,21 @@ class CourtChoiceField(forms.ModelChoiceField):
 
 class MediatorChoiceField(UserChoiceField):
     """Active mediators, fewest open mediations first (services.mediator_workload), one radio each;
-    the template shows each one's workload and any conflict of interest with this dispute."""
+    the page's template shows each one's workload and any conflict of interest with this dispute,
+    the admin (which has no such template) puts the workload in the label."""
 
     widget = forms.RadioSelect
 
     def __init__(self, **kwargs):
+        kwargs.pop("queryset", None)
         super().__init__(queryset=User.objects.none(), **kwargs)
+
+    def label_from_instance(self, user):
+        if not hasattr(user, "in_progress"):
+            return super().label_from_instance(user)
+        return _("%(name)s（调解中 %(active)d 件，待确认或履行 %(follow)d 件，%(days)d日内到期 %(soon)d 件）") % {
+            "name": super().label_from_instance(user), "active": user.in_progress, "follow": user.follow_up,
+            "days": settings.WEIQUAN_MEDIATION_WARNING_DAYS, "soon": user.due_soon}
 
 
 class WorkloadMixin:
@@ -64,12 +74,15 @@ class WorkloadMixin:
         self.field_templates = {name: "mediation/mediator_choice.html" for name in self.mediator_fields}
         for name in self.mediator_fields:
             field = self.fields[name]
-            field.widget = forms.RadioSelect()
+            if not isinstance(field, MediatorChoiceField):  # a declared transition's user input
+                field = self.fields[name] = MediatorChoiceField(label=field.label, required=field.required,
+                                                                help_text=field.help_text)
             field.queryset = services.mediator_workload()
 
     def extra_context(self):
         name = self.mediator_fields[0]
-        return {"mediator_rows": self.mediator_rows(name), "field_name": name}
+        return {"mediator_rows": self.mediator_rows(name), "field_name": name,
+                "warning_days": settings.WEIQUAN_MEDIATION_WARNING_DAYS}
 
     def mediator_rows(self, name="mediator"):
         """[(user, [conflict reasons], checked)] in the field's order (fewest open mediations first)."""
@@ -231,11 +244,12 @@ class MediationFilterForm(forms.Form):
     court = forms.ChoiceField(label=_("法院"), required=False)
     mediator = forms.ChoiceField(label=_("调解员"), required=False)
     overdue = forms.BooleanField(label=_("已超调解期限"), required=False)
-    due_soon = forms.BooleanField(label=_("三日内到期"), required=False)
+    due_soon = forms.BooleanField(required=False)
     unassigned = forms.BooleanField(label=_("未指定调解员"), required=False)
 
     def __init__(self, *args, court=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["due_soon"].label = _("%(days)d日内到期") % {"days": settings.WEIQUAN_MEDIATION_WARNING_DAYS}
         courts = [court] if court is not None else COURTS.order_by("name")
         self.fields["court"].choices = [("", "—")] + [(c.pk, c.name) for c in courts]
         self.fields["mediator"].choices = [("", "—")] + [

@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from casework import legal_calendar
+from core import legal_calendar
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from casework import identifiers, services
-from casework.models import Case, Organisation, StaffProfile, Worker
-from casework.permissions import Role
+from core import identifiers
+from casework import services
+from core import services as parties
+from casework.models import Case
+from core.models import Organisation, StaffProfile, Worker
+from core.roles import Role
 
 _seq = itertools.count(1)
 _DEFAULT = object()
@@ -52,7 +55,7 @@ def supervisor():
 
 def make_organisation(kind=Organisation.Kind.PLATFORM, name=None, **kw):
     n = next(_seq)
-    return services.register_organisation(
+    return parties.register_organisation(
         actor=supervisor(), name=name or f"测试平台{n}有限公司", kind=kind,
         credit_code=kw.pop("credit_code", valid_credit_code(n)), **kw,
     )
@@ -60,7 +63,7 @@ def make_organisation(kind=Organisation.Kind.PLATFORM, name=None, **kw):
 
 def make_worker(name=None, **kw):
     n = next(_seq)
-    return services.register_worker(
+    return parties.register_worker(
         actor=supervisor(), name=name or f"骑手{n}", id_number=kw.pop("id_number", valid_resident_id(n)),
         occupation=kw.pop("occupation", Worker.Occupation.RIDER),
         phone=kw.pop("phone", f"1380000{n:04d}"), **kw,

@@ -52,7 +52,8 @@ def sweep_deadlines(*, today=None) -> dict:
         due = list(Mediation.objects.filter(state__in=DEADLINE_STATES, deadline__gte=today, deadline__lte=horizon)
                    .values_list("pk", flat=True))
         warned = notices.send(Mediation, [deadline_warning(today)], due, digest=False)
-    return {"expired": len(expired), "returned_to_court": returned, "warned": len(due), "notifications": warned}
+    return {"expired": len(expired), "returned_to_court": returned, "warned": len(due),
+            "notifications": expired.notifications + warned}
 
 
 def sweep_performance(*, today=None) -> dict:
@@ -69,4 +70,5 @@ def sweep_performance(*, today=None) -> dict:
         # (the rows just fulfilled are no longer in a state `default` starts from)
         defaulted = bulk_transition(overdue, "default", today=today,
                                     comment=str(_("协议履行巡检")))
-    return {"fulfilled": len(fulfilled), "defaulted": len(defaulted), "cutoff": cutoff}
+    return {"fulfilled": len(fulfilled), "defaulted": len(defaulted), "cutoff": cutoff,
+            "notifications": fulfilled.notifications + defaulted.notifications}

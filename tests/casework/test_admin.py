@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from casework import journal
+from core import journal
 from casework.models import Case
-from casework.permissions import Role
+from core.roles import Role
 from tests.scenarios import case_in_state, make_organisation, make_user, make_worker
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework.test import APIRequestFactory
 
-from casework.api_errors import exception_handler
-from casework.permissions import Role
+from core.errors import exception_handler
+from core.roles import Role
 from tests.scenarios import advance, case_in_state, make_case, make_user
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from casework import journal, services
+from core import journal
+from casework import services
 from casework.models import Case, CaseState
-from casework.permissions import Role
-from casework.transitions import TransitionRefused, allowed_transitions, transition_names
+from core.roles import Role
+from core.errors import TransitionRefused
+from core.transitions import allowed_transitions, transition_names
 from tests.scenarios import PATHS, advance, case_in_state, make_case, make_organisation, make_user, make_worker
 
 pytestmark = pytest.mark.django_db

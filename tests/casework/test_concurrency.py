@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from casework import journal, transitions
+from core import journal, transitions
 from casework.models import Case
-from casework.permissions import Role
+from core.roles import Role
 from tests.scenarios import case_in_state, make_user
 
 # serialized_rollback: the flush after a transactional test would otherwise wipe the seeded roles.

@@ -8,11 +8,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from casework import demo_data, identifiers, journal
+from casework import demo_data
+from core import identifiers, journal
 from casework.demo_data import Titles
-from casework.models import Case, CaseState, Event, Notification, Organisation, Worker
-from casework.permissions import Role
-from casework.transitions import transition_names
+from casework.models import Case, CaseState
+from core.models import Event, Notification, Organisation, Worker
+from core.roles import Role
+from core.transitions import transition_names
 
 pytestmark = pytest.mark.django_db
 

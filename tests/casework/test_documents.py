@@ -15,9 +15,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from casework import amounts, checks, documents, services, tasks
-from casework.models import Document
-from casework.permissions import Role
+from casework import services
+from core import amounts, checks, documents, tasks
+from core.models import Document
+from core.roles import Role
 from tests.scenarios import PATHS, advance, case_in_state, make_case, make_user, supervisor
 
 pytestmark = pytest.mark.django_db
@@ -514,6 +515,6 @@ def test_system_check_names_what_to_install(monkeypatch):
     monkeypatch.setattr(checks, "harfbuzz_subset_available", lambda: False)
     monkeypatch.setattr(checks, "cjk_font_families", lambda: [])
     problems = {p.id: p for p in checks.check_pdf_dependencies()}
-    assert set(problems) == {"casework.E103", "casework.W105"}
-    assert "libharfbuzz-subset0" in problems["casework.W105"].hint
-    assert "fonts-noto-cjk" in problems["casework.E103"].hint
+    assert set(problems) == {"core.E103", "core.W105"}
+    assert "libharfbuzz-subset0" in problems["core.W105"].hint
+    assert "fonts-noto-cjk" in problems["core.E103"].hint

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from casework import journal
+from core import journal
 from casework.models import Evidence
-from casework.permissions import Role
+from core.roles import Role
 from tests.scenarios import case_in_state, make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,12 @@ from django.db import transaction
 from rest_framework.test import APIClient
 from viewflow.workflow.status import STATUS
 
-from casework import journal, services, workflow
+from core import journal, workflow
+from casework import services
 from casework.flows import CaseFlow
 from casework.models import Case, CaseState as S
-from casework.permissions import Role, may_act
-from casework.transitions import allowed_transitions
+from core.roles import Role, may_act
+from core.transitions import allowed_transitions
 from tests.scenarios import PATHS, advance, make_case, make_user, supervisor
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,12 @@ from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
 
-from casework import legal_calendar, services, tasks
-from casework.models import CalendarDay, Case, Notification
-from casework.permissions import Role
+from core import legal_calendar
+from core import notices
+from casework import services, tasks
+from core.models import CalendarDay, Notification
+from casework.models import Case
+from core.roles import Role
 from tests.scenarios import advance, make_case, make_user
 
 D = datetime.date
@@ -309,6 +312,6 @@ def test_notify_inside_a_rolled_back_transaction_sends_no_mail():
     officer = make_user(Role.INTAKE_OFFICER)
     with TestCase.captureOnCommitCallbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
-            services.notify(recipient=officer, subject=None, key="k", message="案件提醒")
+            notices.notify(recipient=officer, subject=None, key="k", message="案件提醒")
             raise RuntimeError("the caller fails after notifying")
     assert mail.outbox == [] and not Notification.objects.exists()

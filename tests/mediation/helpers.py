@@ -2,10 +2,9 @@
 
     m = mediation_in_state("agreed")                       # court pre-suit, recent agreement
     m = mediation_in_state("agreed", recent=False)         # agreement 50 days old, instalment overdue
-    with frozen(datetime.date(2026, 3, 2)): ...            # "today" for services and sweeps
+    with frozen(datetime.date(2026, 3, 2)): ...            # "today" for everything (time-machine)
 """
 
-import contextlib
 import datetime
 import itertools
 from decimal import Decimal
@@ -13,10 +12,11 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from casework.models import Organisation
-from casework.permissions import Role
+from core.models import Organisation
+from core.roles import Role
 from mediation import services
 from mediation.models import Mediation
+from tests.harness import on
 from tests.scenarios import make_organisation, make_user, supervisor, valid_resident_id
 
 _seq = itertools.count(500)
@@ -31,25 +31,9 @@ def ago(days):
     return today() - datetime.timedelta(days=days)
 
 
-@contextlib.contextmanager
 def frozen(day: datetime.date, hour: int = 10):
-    """Make `day` today for everything that asks django.utils.timezone (services, sweeps, auto_now)."""
-    real_now = timezone.now
-    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-    offset = moment - real_now()
-
-    def now():
-        return real_now() + offset
-
-    def localdate(value=None, timezone_=None):
-        return timezone.localtime(value or now()).date()
-
-    original = (timezone.now, timezone.localdate)
-    timezone.now, timezone.localdate = now, localdate
-    try:
-        yield
-    finally:
-        timezone.now, timezone.localdate = original
+    """Make `day` today for everything (tests.harness.on, time-machine)."""
+    return on(day, hour)
 
 
 def make_court(name=None):

@@ -1,12 +1,14 @@
 """The mediation admin works through the same services as the API: buttons, forms, bulk actions."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
-from casework import journal
-from casework.permissions import Role
+from core import journal
+from core.roles import Role
 from mediation.models import Mediation
-from tests.mediation.helpers import mediation_in_state, mediator
+from tests.mediation.helpers import mediation_in_state, mediator, today
 from tests.scenarios import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +61,9 @@ def test_agreement_form_parses_instalment_lines(client):
     m = mediation_in_state("in_progress")
     client.force_login(staff(Role.SUPERVISOR))
     url = reverse("admin:mediation_mediation_transition", args=[m.pk, "reach_agreement"])
-    client.post(url, {"total": "9000", "basis": "wages", "instalments": "2026-12-10 4000\n2026-12-31 5,000"})
+    first, second = today() + datetime.timedelta(days=10), today() + datetime.timedelta(days=31)
+    client.post(url, {"total": "9000", "basis": "wages", "instalments-due_on": [first.isoformat(), second.isoformat()],
+                      "instalments-amount": ["4000", "5,000"]})
     m.refresh_from_db()
     assert m.state == "agreed"
     assert [(i.seq, int(i.amount)) for i in m.agreement.instalments.all()] == [(1, 4000), (2, 5000)]

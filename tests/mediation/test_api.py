@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from casework import journal
-from casework.permissions import Role
+from core import journal
+from core.roles import Role
 from mediation.models import Mediation
 from tests.mediation.helpers import (
     advance,
@@ -160,7 +160,7 @@ def test_late_confirmation_request_is_409_saying_why():
     response = transition(m.mediator, m, "request_confirmation")
     assert response.status_code == 409
     body = response.json()
-    assert body["code"] == "transition_not_allowed" and "逾期" in body["detail"] and "三十日" in body["detail"]
+    assert body["code"] == "transition_not_allowed" and "逾期" in body["detail"] and "30日" in body["detail"]
     assert "request_confirmation" not in body["allowed"]
 
 
@@ -314,11 +314,12 @@ def test_recuse_and_reassign():
 
 def test_resolve_linked_case_through_the_api():
     from casework import services as casework_services
+    from mediation import services
     from tests.scenarios import case_in_state
 
     case = case_in_state("accepted")
     casework_services.refer_to_mediation(case=case, actor=supervisor(), referred_on=ago(30))
-    m = case.mediations.get()
+    m = services.opened_for(case).get()
     advance(m, "accept", "assign_mediator", "reach_agreement")
     response = client_for(supervisor()).post(f"{URL}{m.pk}/resolve_case/", {}, format="json")
     assert response.status_code == 200, response.content
@@ -355,16 +356,18 @@ def test_import_needs_permission_and_a_readable_file():
 
 
 def test_a_stale_write_is_409_conflict(monkeypatch):
-    from django_fsm import ConcurrentTransition
-
+    """Someone edits the mediation between our read and our write: ours is refused, theirs stands."""
     from mediation import services
 
     m = mediation_in_state("in_progress", source="union")
+    extend = services.extend
 
-    def someone_else_got_there_first(mediation):
-        raise ConcurrentTransition("该调解刚被他人修改，请刷新后重试。")
+    def extend_after_someone_else_edited(*, mediation, actor, **kwargs):
+        services.edit_mediation(mediation=Mediation.objects.get(pk=mediation.pk), actor=supervisor(),
+                                changes={"facts": "双方补充了材料"})
+        return extend(mediation=mediation, actor=actor, **kwargs)
 
-    monkeypatch.setattr(services, "_lock_unchanged", someone_else_got_there_first)
+    monkeypatch.setattr(services, "extend", extend_after_someone_else_edited)
     response = transition(supervisor(), m, "extend", {"days": 3, "claimant_consent_on": str(today()),
                                                       "respondent_consent_on": str(today())})
     assert response.status_code == 409 and response.json()["code"] == "conflict"

@@ -10,9 +10,10 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from casework import legal_calendar
-from casework.transitions import TransitionRefused, allowed_transitions
-from mediation import services
+from core import legal_calendar
+from core.errors import TransitionRefused
+from core.transitions import allowed_transitions
+from mediation import rules, services
 from mediation.models import MediationState
 from tests.mediation.helpers import advance, any_mediator, frozen, make_court, make_referral, terms
 from tests.scenarios import supervisor
@@ -150,7 +151,7 @@ def agreed(effective_on):
 def test_confirmation_window_edge_days(effective_on, last_day, first_late_day):
     with frozen(effective_on):
         on_time, late = agreed(effective_on), agreed(effective_on)
-    assert services.confirmation_window(on_time).date == last_day
+    assert rules.confirmation_window(on_time).date == last_day
     with frozen(last_day):
         assert "request_confirmation" in allowed_transitions(on_time, on_time.mediator)
         services.request_confirmation(mediation=on_time, actor=on_time.mediator)

@@ -6,10 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from casework import journal
+from core import journal
 from casework.demo_data import Titles
-from casework.models import Case, Event
-from casework.transitions import transition_names
+from casework.models import Case
+from core.models import Event
+from core.transitions import transition_names
 from mediation.models import Mediation
 
 pytestmark = pytest.mark.django_db

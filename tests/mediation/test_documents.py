@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from casework import documents
-from mediation import services
+from core import documents
+from mediation import rules, services
 from mediation.models import MediationSession
 from tests.casework.test_documents import flat, pdf_text
 from tests.mediation.helpers import advance, ago, make_court, make_referral, mediation_in_state, today
@@ -50,7 +50,7 @@ def test_agreement_states_amounts_in_figures_and_capitals(django_capture_on_comm
     assert "调解协议书" in text and "¥660,000.00" in text and "人民币陆拾陆万元整" in text
     assert "贰拾贰万元整" in text and text.count("¥220,000.00") >= 3
     assert "平台恢复三名司机账号" in text and "支付令" in text and "第十六条" in text
-    window = services.confirmation_window(m).date
+    window = rules.confirmation_window(m).date
     assert f"{window.year}年{window.month}月{window.day}日前" in text
     assert valid_resident_id(700) not in text and valid_resident_id(700)[:6] + "********" in text
     assert "陈志强（签名）" in text or "申请人陈志强（签名）" in text

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from casework import journal
-from casework.models import Event, Organisation, Worker
-from casework.permissions import Role
+from core import journal
+from core.models import Event, Organisation, Worker
+from core.roles import Role
 from mediation import importers
 from mediation.models import Mediation, MediationClaim
 from tests.mediation.helpers import make_court

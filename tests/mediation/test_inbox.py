@@ -11,10 +11,10 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework import journal, workflow
-from casework.permissions import Role, may_act
-from casework.transitions import allowed_transitions
-from mediation import services, sweeps
+from core import journal, workflow
+from core.roles import Role, may_act
+from core.transitions import allowed_transitions
+from mediation import rules, services, services as sweeps
 from mediation.flows import MediationFlow
 from mediation.models import Mediation, MediationState as S
 from tests.mediation.helpers import advance, ago, make_court, make_referral, mediation_in_state, today
@@ -103,7 +103,7 @@ def expected_due(m):
     unpaid = [i.due_on for i in m.agreement.instalments.order_by("seq") if i.paid < i.amount] if m.agreement else []
     next_due = unpaid[0] if unpaid else None
     if m.state == S.AGREED:
-        window = services.confirmation_window(m)
+        window = rules.confirmation_window(m)
         dates = [d for d in (next_due, window.date if window and window.date >= today() else None) if d]
         return min(dates) if dates else None
     if m.state in (S.CONFIRMATION_PENDING, S.CONFIRMED):
@@ -210,7 +210,7 @@ def test_the_confirmation_window_is_the_deadline_when_it_comes_first(people):
         step(people, m, name)
     later = ago(-60).isoformat()
     step(people, m, "reach_agreement", {"instalments": [{"due_on": later, "amount": "12000.00"}]})
-    window = services.confirmation_window(m)
+    window = rules.confirmation_window(m)
     item = next(i for i in workflow.hydrate(workflow.inbox(people["mediator"]), people["mediator"]) if i.obj.pk == m.pk)
     assert item.due == window.date and str(item.due_label) == "申请司法确认截止"
     check_inbox(m, people)
@@ -304,7 +304,7 @@ def test_the_sweeps_move_the_tasks_in_bulk(people):
     overdue = mediation_in_state("agreed", recent=False)
     for m in (*expiring, fresh, paid, overdue):
         check_inbox(m, people)
-    sweeps.sweep_deadlines(issue_documents=False)
+    sweeps.sweep_deadlines()
     sweeps.sweep_performance()
     for m in (*expiring, fresh, paid, overdue):
         check_inbox(m, people)

@@ -8,10 +8,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_fsm import ConcurrentTransition
 
-from casework import journal
-from casework.models import Notification
-from casework.permissions import Role
-from casework.transitions import TransitionRefused, allowed_transitions, transition_names
+from core import journal
+from core.models import Notification
+from core.roles import Role
+from core.errors import TransitionRefused
+from core.transitions import allowed_transitions, transition_names
 from mediation import services
 from mediation.models import Mediation, MediationState
 from tests.mediation.helpers import (
@@ -289,7 +290,7 @@ def test_case_referral_opens_a_linked_union_mediation():
     from tests.scenarios import case_in_state
 
     case = case_in_state("in_mediation", claimants=2)
-    m = case.mediations.get()
+    m = services.opened_for(case).get()
     assert (m.state, m.source, m.case) == (S.REFERRED, "union", case)
     assert set(m.claimants.all()) == set(case.claimants.all())
     assert set(m.respondents.all()) == set(case.respondents.all())
@@ -306,7 +307,7 @@ def test_case_referral_by_a_court_links_a_court_mediation():
     court = make_court()
     casework_services.refer_to_mediation(case=case, actor=supervisor(), source="court_pre_suit", court=court,
                                          court_case_number="（2026）闽0203民诉前调77号")
-    m = case.mediations.get()
+    m = services.opened_for(case).get()
     assert (m.source, m.court, m.court_case_number) == ("court_pre_suit", court, "（2026）闽0203民诉前调77号")
 
 
@@ -330,7 +331,7 @@ def referred_case(**kw):
 
     case = case_in_state("accepted", **kw)
     casework_services.refer_to_mediation(case=case, actor=supervisor(), referred_on=ago(30))
-    return case, case.mediations.get()
+    return case, services.opened_for(case).get()
 
 
 def test_failed_mediation_leaves_the_case_free_for_arbitration():

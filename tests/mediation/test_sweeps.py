@@ -9,21 +9,19 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from casework import documents, journal
-from casework.models import Event, Notification
-from casework.permissions import Role
-from mediation import services, sweeps
+from core import documents
+from core import journal
+from core.models import Event, Notification
+from core.roles import Role
+from mediation.transitions import EXPIRY_REASON
+from mediation import rules, services, services as sweeps
 from mediation.models import Mediation, MediationState
+from tests.harness import told, told_one
 from tests.mediation.helpers import advance, ago, frozen, make_court, mediation_in_state, terms, today
 from tests.scenarios import make_user, supervisor
 
 S = MediationState
 D = datetime.date
-
-
-def notes(key_part, m=None):
-    qs = Notification.objects.filter(key__contains=key_part)
-    return qs.filter(object_id=str(m.pk)) if m is not None else qs
 
 
 def expire_events(m):
@@ -45,7 +43,7 @@ def test_expires_past_deadline_and_returns_court_referrals(settings):
     agreed = mediation_in_state("agreed")
     referred = mediation_in_state("referred")
 
-    result = sweeps.sweep_deadlines(issue_documents=False)
+    result = sweeps.sweep_deadlines()
 
     assert (result["expired"], result["returned_to_court"]) == (2, 1)
     for m in (accepted, working, fresh, agreed, referred):
@@ -54,13 +52,13 @@ def test_expires_past_deadline_and_returns_court_referrals(settings):
         S.FAILED, S.FAILED, S.IN_PROGRESS, S.AGREED, S.REFERRED)
     assert accepted.expired and accepted.ended_on == today() and accepted.returned_to_court_on == today()
     assert working.expired and working.returned_to_court_on is None
-    assert accepted.failure_reason == services.EXPIRY_REASON
+    assert accepted.failure_reason == str(EXPIRY_REASON)
     assert expire_events(accepted) == [("accepted", "failed")] and expire_events(working) == [("in_progress", "failed")]
-    assert journal.events_for(accepted).last().payload["returned_to_court"] is True
+    assert journal.events_for(accepted).last().payload["returned_to_court_on"] == today().isoformat()
     assert journal.verify()[1] is None
-    told = notes("returned_to_court", accepted).get()
+    told = told_one("returned_to_court", accepted)
     assert told.recipient == liaison and court.name in told.message and "退回" in told.message
-    assert notes("expired", working).get().recipient == working.mediator
+    assert told_one("expired", working).recipient == working.mediator
 
 
 @pytest.mark.django_db
@@ -68,9 +66,9 @@ def test_a_second_run_does_nothing():
     m = mediation_in_state("in_progress", recent=False)
     soon = mediation_in_state("in_progress")
     Mediation.objects.filter(pk=soon.pk).update(deadline=today() + datetime.timedelta(days=2))
-    first = sweeps.sweep_deadlines(issue_documents=False)
+    first = sweeps.sweep_deadlines()
     events, sent = Event.objects.count(), Notification.objects.count()
-    second = sweeps.sweep_deadlines(issue_documents=False)
+    second = sweeps.sweep_deadlines()
     assert first["expired"] == 1 and first["notifications"] > 0
     assert (second["expired"], second["notifications"]) == (0, 0)
     assert (Event.objects.count(), Notification.objects.count()) == (events, sent)
@@ -87,13 +85,13 @@ def test_warns_mediator_and_supervisors_three_days_before(settings):
         m = mediation_in_state("in_progress")
         Mediation.objects.filter(pk=m.pk).update(deadline=today() + datetime.timedelta(days=days))
         due[days] = m
-    result = sweeps.sweep_deadlines(issue_documents=False)
+    result = sweeps.sweep_deadlines()
     assert result["warned"] == 2 and result["expired"] == 0
     for days in (0, 3):
-        recipients = set(notes("deadline_warning", due[days]).values_list("recipient", flat=True))
+        recipients = {t.recipient_id for t in told("deadline_warning", due[days])}
         assert recipients == {due[days].mediator_id, boss.pk}
-        assert f"还有 {days} 天" in notes("deadline_warning", due[days]).first().message
-    assert not notes("deadline_warning", due[4]).exists()
+        assert f"还有 {days} 天" in told("deadline_warning", due[days])[0].message
+    assert not told("deadline_warning", due[4])
 
 
 @pytest.mark.django_db
@@ -103,10 +101,10 @@ def test_a_failed_linked_mediation_tells_the_case_handler():
 
     case = case_in_state("accepted")
     casework_services.refer_to_mediation(case=case, actor=supervisor(), referred_on=ago(70))
-    m = case.mediations.get()
+    m = services.opened_for(case).get()
     advance(m, "accept", "assign_mediator", recent=False)
-    sweeps.sweep_deadlines(issue_documents=False)
-    told = notes("case_follow_up", m).get()
+    sweeps.sweep_deadlines()
+    told = told_one("case_follow_up", m)
     assert told.recipient == case.handler and case.number in told.message and "仲裁" in told.message
 
 
@@ -128,7 +126,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows():
         soon = mediation_in_state("in_progress")
         Mediation.objects.filter(pk=soon.pk).update(deadline=today() + datetime.timedelta(days=1))
         with CaptureQueriesContext(connection) as queries:
-            result = sweeps.sweep_deadlines(issue_documents=False)
+            result = sweeps.sweep_deadlines()
         assert result["expired"] == n
         return len(queries)
 
@@ -140,7 +138,7 @@ def test_supervisor_may_expire_by_hand_what_the_sweep_would():
     m = mediation_in_state("in_progress", recent=False)
     services.expire(mediation=m, actor=supervisor())
     assert m.state == S.FAILED and m.expired
-    assert sweeps.sweep_deadlines(issue_documents=False)["expired"] == 0
+    assert sweeps.sweep_deadlines()["expired"] == 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,9 +171,9 @@ def test_paid_agreements_are_fulfilled_and_overdue_ones_defaulted():
     steps = dict(Mediation.objects.values_list("pk", "next_step"))
     assert (steps[overdue.pk], steps[confirmed_overdue.pk], steps[other_basis.pk]) == (
         "payment_order", "enforcement", "arbitration")
-    told = notes("defaulted", overdue).get()
+    told = told_one("defaulted", overdue)
     assert told.recipient_id == overdue.mediator_id and "支付令" in told.message and "第十六条" in told.message
-    assert "强制执行" in notes("defaulted", confirmed_overdue).get().message
+    assert "强制执行" in told_one("defaulted", confirmed_overdue).message
     event = journal.events_for(overdue).last()
     assert (event.transition, event.from_state, event.payload["next_step"]) == ("default", "agreed", "payment_order")
     assert journal.events_for(paid).last().transition == "fulfil"
@@ -191,12 +189,12 @@ def test_fulfilment_tells_the_case_handler_the_case_can_resolve():
 
     case = case_in_state("accepted")
     casework_services.refer_to_mediation(case=case, actor=supervisor(), referred_on=ago(30))
-    m = case.mediations.get()
+    m = services.opened_for(case).get()
     advance(m, "accept", "assign_mediator", "reach_agreement", "pay_all")
     sweeps.sweep_performance()
     m.refresh_from_db()
     assert m.state == S.FULFILLED and m.fulfilled_on == today()
-    assert "可以“调解成功”办结" in notes("case_can_resolve", m).get().message
+    assert "可以“调解成功”办结" in told_one("case_can_resolve", m).message
 
 
 @pytest.mark.django_db
@@ -209,7 +207,7 @@ def test_grace_period_rolls_past_a_holiday(settings):
         services.reach_agreement(mediation=m, actor=supervisor(), **{
             **terms(), "signed_on": D(2026, 9, 20), "effective_on": D(2026, 9, 20),
             "instalments": [{"due_on": D(2026, 9, 28), "amount": "12000"}]})
-    assert services.payment_cutoff(D(2026, 10, 8)) < D(2026, 9, 28) <= services.payment_cutoff(D(2026, 10, 9))
+    assert rules.payment_cutoff(D(2026, 10, 8)) < D(2026, 9, 28) <= rules.payment_cutoff(D(2026, 10, 9))
     with frozen(D(2026, 10, 8)):
         assert sweeps.sweep_performance()["defaulted"] == 0
     with frozen(D(2026, 10, 9)):
@@ -292,14 +290,14 @@ def test_two_deadline_sweeps_at_once_expire_each_mediation_once(monkeypatch):
     soon = mediation_in_state("in_progress")
     Mediation.objects.filter(pk=soon.pk).update(deadline=today() + datetime.timedelta(days=1))
 
-    first, second = _at_once(monkeypatch, [lambda: sweeps.sweep_deadlines(issue_documents=False)] * 2)
+    first, second = _at_once(monkeypatch, [lambda: sweeps.sweep_deadlines()] * 2)
 
     assert not isinstance(first, Exception) and not isinstance(second, Exception), (first, second)
     assert first["expired"] + second["expired"] == 6
     for m in expiring:
         assert expire_events(m) == [("in_progress", "failed")]
-        assert notes("returned_to_court", m).count() == 1
-    assert notes("deadline_warning", soon).count() == 2  # mediator + supervisor, once each
+        assert len(told("returned_to_court", m)) == 1
+    assert len(told("deadline_warning", soon)) == 2  # mediator + supervisor, once each
     assert journal.verify()[1] is None
 
 
@@ -324,7 +322,7 @@ def test_two_performance_sweeps_at_once_move_each_agreement_once(monkeypatch):
 def test_a_mediator_and_the_sweep_racing_for_one_mediation_one_wins(monkeypatch):
     from django_fsm import ConcurrentTransition
 
-    from casework import transitions
+    from core import transitions
 
     m = mediation_in_state("in_progress", recent=False)  # deadline passed, not yet swept
     stale = Mediation.objects.get(pk=m.pk)
@@ -349,7 +347,7 @@ def test_a_mediator_and_the_sweep_racing_for_one_mediation_one_wins(monkeypatch)
 
     def sweep():
         barrier.wait()  # ...while the sweep starts
-        return sweeps.sweep_deadlines(issue_documents=False)
+        return sweeps.sweep_deadlines()
 
     threads = [
         threading.Thread(target=run, args=("person", lambda: services.fail(mediation=stale, actor=stale.mediator, reason="双方分歧过大"))),

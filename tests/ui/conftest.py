@@ -45,8 +45,8 @@ def reference_data(transactional_db):
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
 
-    from casework import seed
-    from casework.models import Category
+    from core import seed
+    from core.models import Category
 
     # the flush before this test emptied django_content_type too: forget the cached ids
     ContentType.objects.clear_cache()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from casework.models import Case, CaseState
-from casework.permissions import Role
+from core.roles import Role
 from tests.scenarios import make_organisation, make_user, valid_resident_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from casework.permissions import Role
+from core.roles import Role
 from mediation.models import Mediation
 from tests.mediation.helpers import ago
 from tests.scenarios import make_organisation, make_user, valid_resident_id

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from casework import identifiers, services
-from casework.models import Organisation, Worker, resident_id_digest
-from casework.permissions import Role
+from core import identifiers
+from core import services
+from core.models import Organisation, Worker, resident_id_digest
+from core.roles import Role
 from tests.scenarios import make_user, valid_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def _field_errors(excinfo):
 def test_resident_id_is_encrypted_at_rest(officer):
     worker = _register(officer)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id_number, id_number_digest FROM casework_worker WHERE id = %s", [worker.pk])
+        cursor.execute("SELECT id_number, id_number_digest FROM core_worker WHERE id = %s", [worker.pk])
         stored, digest = cursor.fetchone()
     assert stored != TEXTBOOK_ID
     assert TEXTBOOK_ID not in stored and "19491231" not in stored

@@ -9,9 +9,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from casework import legal_calendar, services
-from casework.legal_calendar import Deadline, add_working_days, deadline, deadline_in_years, is_working_day, limitation_deadline
-from casework.models import CalendarDay
+from core import legal_calendar
+from casework import rules, services
+from core.legal_calendar import Deadline, add_working_days, deadline, deadline_in_years, is_working_day, limitation_deadline
+from core.models import CalendarDay
 from tests.scenarios import make_case, supervisor
 
 pytestmark = pytest.mark.django_db
@@ -255,14 +256,14 @@ def test_limitation_into_2027_is_provisional_until_staff_publish_it():
 
 
 # --------------------------------------------------------------------------------------------------
-# services.limitation_for on real cases
+# rules.limitation_for on real cases
 # --------------------------------------------------------------------------------------------------
 
 
 def test_limitation_for_a_real_case_is_stored_on_the_case():
     case = make_case(categories=("unlawful_termination",), infringement_known_on=D(2025, 10, 1),
                      employment_ended_on=D(2025, 9, 30))
-    assert services.limitation_for(case) == Deadline(D(2026, 10, 8), provisional=False)
+    assert rules.limitation_for(case) == Deadline(D(2026, 10, 8), provisional=False)
     case.refresh_from_db()
     assert case.limitation_ends_on == D(2026, 10, 8)
 
@@ -270,7 +271,7 @@ def test_limitation_for_a_real_case_is_stored_on_the_case():
 def test_limitation_for_unpaid_pay_case_runs_from_the_end_of_employment():
     case = make_case(categories=("unpaid_pay",), infringement_known_on=D(2025, 1, 10),
                      employment_ended_on=D(2025, 2, 17))
-    assert services.limitation_for(case).date == D(2026, 2, 24)  # 2026-02-17 is in Spring Festival
+    assert rules.limitation_for(case).date == D(2026, 2, 24)  # 2026-02-17 is in Spring Festival
     case.refresh_from_db()
     assert case.limitation_ends_on == D(2026, 2, 24)
 
@@ -278,7 +279,7 @@ def test_limitation_for_unpaid_pay_case_runs_from_the_end_of_employment():
 def test_limitation_for_unpaid_pay_with_another_category_runs_from_known_on():
     case = make_case(categories=("unpaid_pay", "social_insurance"), infringement_known_on=D(2025, 10, 1),
                      employment_ended_on=D(2025, 12, 1))
-    assert services.limitation_for(case).date == D(2026, 10, 8)
+    assert rules.limitation_for(case).date == D(2026, 10, 8)
 
 
 def test_limitation_for_unpaid_pay_while_still_employed_is_none():
@@ -292,7 +293,7 @@ def test_limitation_for_unpaid_pay_while_still_employed_is_none():
         respondents=[make_organisation()], categories=["unpaid_pay"], infringement_known_on=D(2024, 5, 1),
         employment_ended_on=None,
     )
-    assert services.limitation_for(case) is None
+    assert rules.limitation_for(case) is None
     case.refresh_from_db()
     assert case.limitation_ends_on is None
 
@@ -300,7 +301,7 @@ def test_limitation_for_unpaid_pay_while_still_employed_is_none():
 def test_limitation_for_reflects_an_interruption():
     case = make_case(categories=("injury",), infringement_known_on=D(2025, 3, 10),
                      employment_ended_on=D(2025, 3, 1), limitation_interrupted_on=D(2025, 6, 2))
-    assert services.limitation_for(case).date == D(2026, 6, 2)
+    assert rules.limitation_for(case).date == D(2026, 6, 2)
 
 
 def test_screening_sla_counts_working_days_across_the_festival():
@@ -322,7 +323,7 @@ def test_seeding_again_adds_nothing_and_keeps_staff_edits():
     from chinese_calendar.constants import holidays as cc_holidays
     from chinese_calendar.constants import workdays as cc_workdays
 
-    from casework import seed
+    from core import seed
 
     total = len(cc_holidays) + len(cc_workdays)
     assert CalendarDay.objects.filter(source__startswith="chinese-calendar").count() == total

@@ -13,8 +13,8 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casework import identifiers
-from casework.identifiers import (
+from core import identifiers
+from core.identifiers import (
     credit_code_check_char,
     credit_code_checksum_ok,
     mask_resident_id,

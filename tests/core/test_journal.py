@@ -15,10 +15,12 @@ from django.core.management import CommandError, call_command
 from django.db import ProgrammingError, connection, transaction
 from django_fsm import ConcurrentTransition
 
-from casework import journal, services
-from casework.models import Case, Category, Event
-from casework.permissions import Role
-from casework.transitions import TransitionRefused
+from core import journal
+from casework import services
+from casework.models import Case
+from core.models import Category, Event
+from core.roles import Role
+from core.errors import TransitionRefused
 from tests.scenarios import PATHS, advance, case_in_state, make_case, make_user, supervisor
 
 PROTECT = "casework.Event:journal_append_only"
@@ -220,7 +222,7 @@ def test_empty_journal_verifies():
 def test_altered_comment_is_detected_and_named():
     events = _many_events()
     target = events[len(events) // 2]
-    _raw("UPDATE casework_event SET comment = %s WHERE id = %s", ["已调解成功", target.pk])
+    _raw("UPDATE core_event SET comment = %s WHERE id = %s", ["已调解成功", target.pk])
     assert Event.objects.get(pk=target.pk).comment == "已调解成功"  # the tampering did happen
     message = _verify_fails_at(target.pk)
     assert "altered" in message
@@ -250,7 +252,7 @@ def test_rehashing_the_altered_row_breaks_the_next_link():
     target, following = events[10], events[11]
     target.comment = "改过的意见"
     forged = journal.compute_hash(target)
-    _raw("UPDATE casework_event SET comment = %s, hash = %s WHERE id = %s", [target.comment, forged, target.pk])
+    _raw("UPDATE core_event SET comment = %s, hash = %s WHERE id = %s", [target.comment, forged, target.pk])
     message = _verify_fails_at(following.pk)
     assert "previous_hash" in message
 
@@ -259,7 +261,7 @@ def test_rehashing_the_altered_row_breaks_the_next_link():
 def test_deleted_middle_row_is_a_broken_link():
     events = _many_events()
     target, following = events[20], events[21]
-    _raw("DELETE FROM casework_event WHERE id = %s", [target.pk])
+    _raw("DELETE FROM core_event WHERE id = %s", [target.pk])
     assert not Event.objects.filter(pk=target.pk).exists()
     message = _verify_fails_at(following.pk)
     assert "removed" in message
@@ -274,13 +276,13 @@ def test_deleted_middle_row_is_a_broken_link():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "sql",
-    ["UPDATE casework_event SET comment = 'x' WHERE id = %s", "DELETE FROM casework_event WHERE id = %s"],
+    ["UPDATE core_event SET comment = 'x' WHERE id = %s", "DELETE FROM core_event WHERE id = %s"],
 )
 def test_postgres_refuses_update_and_delete(sql):
     case = case_in_state("accepted")
     event = journal.events_for(case).last()
     # The trigger's RAISE EXCEPTION (SQLSTATE P0001) reaches Django as ProgrammingError via psycopg.
-    with pytest.raises(ProgrammingError, match="Cannot update or delete rows from casework_event"):
+    with pytest.raises(ProgrammingError, match="Cannot update or delete rows from core_event"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
     # The savepoint rolled back; the connection is still usable and the row is unchanged.

@@ -3,8 +3,8 @@
 import pytest
 from django.db import transaction
 
-from casework import journal
-from casework.models import Event
+from core import journal
+from core.models import Event
 from mediation.models import Mediation
 from tests.mediation.helpers import make_referral
 from tests.scenarios import supervisor
