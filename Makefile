@@ -12,15 +12,17 @@ ARGS     ?=
 
 # The demo always starts from an empty SQLite database, eager Celery and its own media folder.
 DEMO_DB  := $(CURDIR)/demo.sqlite3
-DEMO_ENV := DATABASE_URL=sqlite:///$(DEMO_DB) CELERY_BROKER_URL= MEDIA_ROOT=$(CURDIR)/demo-media
+# Development settings (DEBUG, the published development keys): `make run` serves this database.
+DEMO_ENV := DEBUG=true DATABASE_URL=sqlite:///$(DEMO_DB) CELERY_BROKER_URL= MEDIA_ROOT=$(CURDIR)/demo-media
 
-.PHONY: help bootstrap test check demo run worker bench screenshots clean distclean
+.PHONY: help bootstrap test test-shifted check demo run worker bench screenshots clean distclean
 
 help:
 	@echo "make demo     set up, build a fresh demo database, run 'manage.py demo' (PDFs in demo-output/)"
 	@echo "make test     set up, pick PostgreSQL+Redis if they answer (else SQLite, eager Celery), run pytest"
 	@echo "              extra pytest arguments: make test ARGS=\"-k journal -x\""
-	@echo "make check    manage.py check and makemigrations --check (CI runs this before the tests)"
+	@echo "make check    manage.py check, makemigrations --check, the import contracts (CI runs this first)"
+	@echo "make test-shifted  the suite (no browser) once more at a shifted clock (faketime; CI runs it)"
 	@echo "make run      the web server on the demo database: http://127.0.0.1:8000/"
 	@echo "make worker   a Celery worker with beat (needs Redis or CELERY_BROKER_URL)"
 	@echo "make bench    run benchmarks/*.py"
@@ -34,9 +36,26 @@ bootstrap:
 test: bootstrap
 	@$(SERVICES) test -- python -m pytest $(ARGS)
 
+# The checks run on the test settings; `check --deploy` once more as a deployment would be set up
+# (DEBUG off, real keys, a host name): any warning fails.
+DEPLOY_ENV = DEBUG=false ALLOWED_HOSTS=weiquan.example.org DATABASE_URL=sqlite:///$(CURDIR)/.deploy-check.sqlite3 \
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	FIELD_ENCRYPTION_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')
+
 check: bootstrap
-	@$(SERVICES) test --label Checks -- python manage.py check
-	@$(SERVICES) test --label Checks -- python manage.py makemigrations --check --dry-run
+	@DJANGO_SETTINGS_MODULE=config.test_settings $(SERVICES) test --label Checks -- python manage.py check
+	@DJANGO_SETTINGS_MODULE=config.test_settings $(SERVICES) test --label Checks -- python manage.py makemigrations --check --dry-run
+	@env $(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	@$(VENV)/bin/lint-imports --no-cache
+
+# The suite once more on a shifted clock, so a test that only passes "today" fails here:
+# a pre-dawn Spring Festival instant in Asia/Shanghai (faketime, Debian package; SQLite, no browser).
+SHIFTED_CLOCK ?= 2027-02-06 01:30:00
+test-shifted: bootstrap
+	@command -v faketime >/dev/null || { echo "test-shifted: needs faketime (sudo apt-get install faketime)"; exit 3; }
+	@echo "Test run: shifted clock $(SHIFTED_CLOCK) Asia/Shanghai (faketime), SQLite, no browser tests"
+	@env -u DATABASE_URL -u CELERY_BROKER_URL TZ=Asia/Shanghai \
+	  faketime -f "@$(SHIFTED_CLOCK)" $(PY) -m pytest -q -p no:cacheprovider -m "not browser and not celery_worker" $(ARGS)
 
 demo: bootstrap
 	@rm -f $(DEMO_DB) $(DEMO_DB)-journal
@@ -52,7 +71,7 @@ run: bootstrap
 	@DEBUG=$${DEBUG:-true} $(SERVICES) dev -- python manage.py runserver 127.0.0.1:8000
 
 worker: bootstrap
-	@$(SERVICES) dev --require-broker -- celery -A config worker -B -l info
+	@DEBUG=$${DEBUG:-true} $(SERVICES) dev --require-broker -- celery -A config worker -B -l info
 
 bench: bootstrap
 	@shopt -s nullglob; files=(benchmarks/[!_]*.py); \

@@ -42,7 +42,7 @@ def main():
         return 0
 
     os.environ.update(DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}", CELERY_BROKER_URL="",
-                      DJANGO_SETTINGS_MODULE="config.settings", ALLOWED_HOSTS="testserver")
+                      DJANGO_SETTINGS_MODULE="config.test_settings", ALLOWED_HOSTS="testserver")
     sys.path.insert(0, str(ROOT))
     import django
 

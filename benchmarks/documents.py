@@ -42,7 +42,7 @@ def setup_django(database_url: str, media_root: str, broker_url: str = "") -> No
     os.environ["DATABASE_URL"] = database_url
     os.environ["MEDIA_ROOT"] = media_root
     os.environ["CELERY_BROKER_URL"] = broker_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
     sys.path.insert(0, str(ROOT))
     import django
 

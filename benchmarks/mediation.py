@@ -14,7 +14,7 @@ Creates postgres://postgres@127.0.0.1:5432/wq_bench_mediation afresh and migrate
 2. Sweeps: -n open mediations written with bulk_create (half accepted or in progress with deadlines
    from 20 days ago to 40 days ahead; 40 % agreed or confirmed with two instalments and payments
    that cover, half cover or miss them; the rest referred or awaiting confirmation), then
-   `sweeps.sweep_deadlines` and `sweeps.sweep_performance`, each timed with the number of queries
+   `services.sweep_deadlines` and `services.sweep_performance`, each timed with the number of queries
    (django.test.utils.CaptureQueriesContext), and run a second time (nothing left to do). Target:
    ≤ 5 s each. With --worst-case, a further run in which every accepted/in-progress mediation is
    past its deadline.
@@ -36,12 +36,12 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB = "wq_bench_mediation"
 
 
-def fresh_database():
+def fresh_database(name):
     import psycopg
 
     with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=2) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
-        conn.execute(f"CREATE DATABASE {DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
 def main():
@@ -49,19 +49,25 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000, help="referrals in the imported list")
     parser.add_argument("-n", type=int, default=100_000, help="open mediations for the sweeps")
     parser.add_argument("--worst-case", action="store_true", help="also sweep with every deadline passed")
+    parser.add_argument("--database", default=DB, help=f"the scratch database (default {DB}; dropped and created)")
+    parser.add_argument("--profile", action="store_true", help="profile each sweep's first run (cProfile, top 30)")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/3",
+                        help="where the sweeps queue their documents (nobody consumes it; purged at the end)")
     parser.add_argument("--no-inbox", action="store_true",
                         help="without the web interface's inbox tasks (core.workflow.follow_journal), "
                              "to see what the mediation code itself costs")
     args = parser.parse_args()
 
     try:
-        fresh_database()
+        fresh_database(args.database)
     except Exception as exc:  # noqa: BLE001
         print(f"mediation: skipped, no PostgreSQL on 127.0.0.1:5432 ({exc.__class__.__name__})")
         return 0
 
-    os.environ.update(DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}", CELERY_BROKER_URL="",
-                      DJANGO_SETTINGS_MODULE="config.settings")
+    # A real broker that nobody consumes: the sweeps queue the documents they issue (termination
+    # notices), as in production, and the time to queue them counts; the queue is purged afterwards.
+    os.environ.update(DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}", CELERY_BROKER_URL=args.broker,
+                      DJANGO_SETTINGS_MODULE="config.test_settings")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -71,22 +77,28 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
+    from config.celery import app
+
+    app.control.purge()
     if args.no_inbox:
         from core import journal
 
         journal.recorded.disconnect(dispatch_uid="core.workflow.follow_journal")
     print(f"inbox tasks follow the journal: {'no (--no-inbox)' if args.no_inbox else 'yes'}")
-    print(f"database: {DB} (PostgreSQL {connection.cursor().connection.info.server_version // 10000}), "
+    print(f"database: {args.database} (PostgreSQL {connection.cursor().connection.info.server_version // 10000}), "
           f"{os.cpu_count()} CPU(s)")
     people = setup_people()
     bench_import(args.rows, people, CaptureQueriesContext, connection)
     populate(args.n, people, inbox=not args.no_inbox)
-    bench_sweeps("sweeps over open mediations", CaptureQueriesContext, connection)
+    bench_sweeps("sweeps over open mediations", CaptureQueriesContext, connection, profile=args.profile)
     if args.worst_case:
         populate(args.n, people, offset=args.n, all_overdue=True, label="3. worst case:", inbox=not args.no_inbox)
         bench_sweeps("worst case: every accepted/in-progress mediation past its deadline", CaptureQueriesContext,
-                     connection, performance=False)
+                     connection, performance=False, profile=args.profile)
 
+    from config.celery import app
+
+    print(f"documents queued for the workers: {app.control.purge():,} task(s), purged")
     from core import journal
 
     started = time.perf_counter()
@@ -228,12 +240,12 @@ def populate(n, people, offset=0, all_overdue=False, label="2.", inbox=True):
           + ", ".join(f"{s} {c:,}" for s, c in sorted(counts.items())))
 
 
-def bench_sweeps(label, CaptureQueriesContext, connection, performance=True):
+def bench_sweeps(label, CaptureQueriesContext, connection, performance=True, profile=False):
     from core.models import Event, Notification
     from mediation import services as sweeps
 
     print(f"   {label}:")
-    runs = [("sweep_deadlines", lambda: sweeps.sweep_deadlines())]
+    runs = [("sweep_deadlines", sweeps.sweep_deadlines)]
     if performance:
         runs.append(("sweep_performance", sweeps.sweep_performance))
     for name, call in runs:
@@ -241,8 +253,20 @@ def bench_sweeps(label, CaptureQueriesContext, connection, performance=True):
             events, notes = Event.objects.count(), Notification.objects.count()
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
-                result = call()
+                if profile and attempt == "first run":
+                    import cProfile
+                    import pstats
+
+                    profiler = cProfile.Profile()
+                    result = profiler.runcall(call)
+                else:
+                    result = call()
             elapsed = time.perf_counter() - started
+            if profile and attempt == "first run":
+                pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(30)
+                print("   the slowest statements:")
+                for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:10]:
+                    print(f"   {float(q['time']):6.2f} s  {q['sql'][:260]}")
             result = {k: v for k, v in result.items() if k != "cutoff"}
             print(f"   {name:<18} {attempt:<10} {elapsed:6.2f} s  {len(queries):>3} queries  {result}  "
                   f"+{Event.objects.count() - events:,} events, +{Notification.objects.count() - notes:,} notifications"

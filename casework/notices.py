@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core import links, notices
 from core.notices import Field, Notice, RoleMembers
 from core.roles import Role
-from core.transitions import transitioned
+from core.transitions import chunks, transitioned
 
 from .models import Case, CaseState
 
@@ -47,8 +47,8 @@ def follow_linked_mediations(sender, name, ids, **kwargs):
     if sender._meta.label_lower != MEDIATION_LABEL or (name not in MEDIATION_ENDINGS and name != "fulfil"):
         return
     case_type = links.content_type_of("casework.Case")
-    rows = list(sender._base_manager.filter(pk__in=ids, origin_type=case_type)
-                .values("pk", "number", "origin_id", "agreement__amount_paid"))
+    rows = [row for chunk in chunks(ids) for row in sender._base_manager.filter(pk__in=chunk, origin_type=case_type)
+            .values("pk", "number", "origin_id", "agreement__amount_paid")]
     if not rows:
         return
     cases = {c["pk"]: c for c in Case.objects.filter(pk__in={r["origin_id"] for r in rows}).values("pk", "number", "state")}

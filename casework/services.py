@@ -20,7 +20,7 @@ from core.legal_figures import ARBITRATION_LIMITATION_YEARS
 from core.notices import send as send_notices
 from core.roles import Role, may_act
 from core.services import find_conflicts, next_number, reassign, require_perm, required_text
-from core.transitions import run_transition
+from core.transitions import check, run_transition
 
 from . import notices as casework_notices
 from .models import Case, CaseClaimant, CaseState, Category, Claim, Evidence
@@ -221,6 +221,7 @@ def start_screening(*, case, actor, comment="") -> Case:
 
 def accept(*, case, actor, comment="", override_limitation=False, override_reason="") -> Case:
     """Accept a screened case. A case whose limitation has run needs a supervisor's reasoned override."""
+    check(case, "accept", actor)  # not now, or not you, before what was typed
     limitation = limitation_for(case)
     today = timezone.localdate()
     expired = limitation is not None and limitation.date < today
@@ -247,6 +248,7 @@ def accept(*, case, actor, comment="", override_limitation=False, override_reaso
 
 
 def reject(*, case, actor, reason, comment="") -> Case:
+    check(case, "reject", actor)  # not now, or not you, before what was typed
     reason = required_text("reason", reason, _("不予受理须说明理由。"))
 
     def apply(c):
@@ -267,6 +269,7 @@ def conflict_message(person, conflicts) -> str:
 
 def assign_legal_aid(*, case, actor, lawyer, comment="") -> Case:
     """Give the case to a lawyer or legal-aid volunteer, refusing anyone who acts for a respondent."""
+    check(case, "assign_legal_aid", actor)  # not now, or not you, before what was typed
     if lawyer is None or not lawyer.groups.filter(name__in=[Role.LAWYER, Role.LEGAL_AID_VOLUNTEER]).exists():
         raise ValidationError({"lawyer": [_("请选择一名律师或法律援助志愿者。")]})
     conflicts = find_conflicts(person=lawyer, organisations=case.respondents.all())
@@ -310,6 +313,7 @@ def file_lawsuit(*, case, actor, comment="", court=None) -> Case:
 
 
 def resolve(*, case, actor, outcome, amount_recovered, outcome_detail="", comment="") -> Case:
+    check(case, "resolve", actor)  # not now, or not you, before what was typed
     errors = {}
     if outcome not in Case.Outcome.values:
         errors["outcome"] = [_("请选择处理结果。")]
@@ -347,6 +351,7 @@ def close(*, case, actor, comment="") -> Case:
 
 
 def reopen(*, case, actor, reason, comment="") -> Case:
+    check(case, "reopen", actor)  # not now, or not you, before what was typed
     reason = required_text("reason", reason, _("重新审查须说明理由。"))
 
     def apply(c):

@@ -30,7 +30,7 @@ from core import charts, identifiers
 from core import services as parties
 from core.models import Category
 from core.views import page_context, refusal_message, service_errors
-from core.workflow import open_tasks
+from core.inbox import open_tasks
 
 from . import forms as f
 from . import services
@@ -411,5 +411,6 @@ class DashboardView(LoginRequiredMixin, View):
             "overdue_chart": charts.bar_chart(overdue_items, title=_("期限"), label_w=170, css_class="warn",
                                               hot={label for label, v in overdue_items if v}),
             "open_tasks": open_tasks().count(),
+            "limitation_warning_days": settings.WEIQUAN_LIMITATION_WARNING_DAYS,
         }
         return render(request, "work/dashboard.html", context)

@@ -59,7 +59,7 @@ class CaseworkApplication(Application):
     viewsets = [CaseViewset()]
 
     def has_view_permission(self, user, obj=None):
-        # the module permission: casework staff and volunteers (permissions.py); anonymous users
+        # the module permission: casework staff and volunteers (rules.py); anonymous users
         # get through to the views, which send them to the sign-in page
         return not user.is_authenticated or user.has_perm("casework")
 

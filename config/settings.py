@@ -1,14 +1,19 @@
-"""Settings, read from the environment (12-factor) with django-environ.
+"""Settings, read from the environment (12-factor) with django-environ, as cookiecutter-django does.
 
-Every default is chosen so that a bare machine runs: SQLite in the project folder, no broker (Celery
-runs tasks eagerly in-process), console e-mail. Production and CI set DATABASE_URL and
-CELERY_BROKER_URL; see README.md.
+Every default is chosen so that a bare machine runs in development (DEBUG=true, which `make run`
+and `make demo` set): SQLite in the project folder, no broker (Celery runs tasks eagerly
+in-process), console e-mail, the published development keys. With DEBUG off the keys must be real
+(start-up stops otherwise: a deployment that forgot FIELD_ENCRYPTION_KEY would encrypt every ID
+number with a published salt, and could never change it afterwards) and the production security
+settings apply, each from the environment. The test suite uses config/test_settings.py.
+See README.md, "Configuration".
 """
 
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,8 +21,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
 
 DEBUG = env.bool("DEBUG", default=False)
-# The fallback key is for a first run on a laptop only; production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-weiquan-change-me")
+# Published in this repository: for a laptop only. Refused with DEBUG off (below).
+DEVELOPMENT_SECRET_KEY = "insecure-dev-key-weiquan-change-me"
+DEVELOPMENT_FIELD_ENCRYPTION_KEY = "insecure-dev-field-key-change-me"
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
 
 INSTALLED_APPS = [
@@ -104,9 +111,35 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # Resident ID numbers are stored encrypted (django-fernet-encrypted-fields derives its Fernet key
 # from SECRET_KEY and this salt). Rotating SECRET_KEY needs the old one in SECRET_KEY_FALLBACKS.
-FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="insecure-dev-field-key-change-me")
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=DEVELOPMENT_FIELD_ENCRYPTION_KEY)
 SALT_KEY = [FIELD_ENCRYPTION_KEY]
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
+if not DEBUG:
+    for _name, _value, _published in (("SECRET_KEY", SECRET_KEY, DEVELOPMENT_SECRET_KEY),
+                                      ("FIELD_ENCRYPTION_KEY", FIELD_ENCRYPTION_KEY, DEVELOPMENT_FIELD_ENCRYPTION_KEY)):
+        if not _value or _value == _published:
+            raise ImproperlyConfigured(
+                f"{_name} is {'empty' if not _value else 'the published development value'} and DEBUG is off. "
+                f"A deployment sets SECRET_KEY and FIELD_ENCRYPTION_KEY (each a long random string, e.g. "
+                f"`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; FIELD_ENCRYPTION_KEY can "
+                f"never change once ID numbers are stored). For development set DEBUG=true "
+                f"(`make run` and `make demo` do). See README.md, \"Configuration\"."
+            )
+
+# --- Production security (only with DEBUG off; each can be turned off behind a proxy that does it) --
+if not DEBUG:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    # Start low (an hour) and raise to a year once HTTPS is known to work on every host.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="weiquan@localhost")

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMFieldMixin
 
-from . import amounts, journal
+from . import journal
 from .errors import DocumentNotAllowed as _NotAllowed
 from .models import Document
 

@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
+from .transitions import chunks
 
-READ_CHUNK = 10_000
 # Items a digest's message lists before "…": the notification's `items` keeps them all.
 DIGEST_LINES = 20
 
@@ -180,19 +180,20 @@ def send(model, notices, ids, *, transition="", digest=True) -> int:
     for notice in notices:
         paths = notice.paths()
         columns = {path for path, _fmt in paths.values()} | set(notice.to.fields)
-        for start in range(0, len(ids), READ_CHUNK):
-            rows = model._base_manager.filter(pk__in=ids[start:start + READ_CHUNK])
+        for chunk in chunks(ids):
+            rows = model._base_manager.filter(pk__in=chunk)
             if notice.when is not None:
                 rows = rows.filter(notice.when)
             rows = list(rows.order_by("pk").values("pk", *columns))
             if not rows:
                 continue
             people = notice.to.resolve(rows)
+            # translated once per notice, not once per row
+            text, fixed = str(notice.text), {k: str(v) for k, v in notice.params.items()}
             for row in rows:
-                context = {**{k: str(v) for k, v in notice.params.items()},
-                           **{name: fmt(row[path]) for name, (path, fmt) in paths.items()}}
+                context = {**fixed, **{name: fmt(row[path]) for name, (path, fmt) in paths.items()}}
                 key = f"{prefix}:{row['pk']}:{notice.key % context}"
-                message = str(notice.text) % context
+                message = text % context
                 for person in people.get(row["pk"], []):
                     items.append((person, row["pk"], key, message, notice))
     return deliver(model, items, transition=transition, digest=digest)

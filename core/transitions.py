@@ -36,8 +36,9 @@ from importlib import import_module
 from typing import Any, Callable
 
 import rules
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -327,21 +328,28 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
         raise ValueError(f"{model._meta.label}.{name} is not declared for sets (no `changes`)")
     today = today or timezone.localdate()
     state = machine_for(model).state_field
+    # The declared journal values that are the row's own columns come back from the UPDATE itself.
+    local = _own_columns(model, decl.journal.values())
     moved: list[tuple[Any, str, str]] = []
+    bodies: dict = {}
     result = Moved()
     with transaction.atomic():
         for source, target in edges(model, name):
             values = {state: target, **decl.changes(today)}
             if any(f.name == "updated_at" for f in model._meta.concrete_fields):
                 values["updated_at"] = timezone.now()
-            moved += [(pk, source, target) for pk in _claim(queryset, state, source, values)]
+            for pk, row in _claim(queryset, state, source, values, returning=local):
+                moved.append((pk, source, target))
+                bodies[pk] = {key: row[path] for key, path in decl.journal.items() if path in row}
         if not moved:
             return result
         ids = [pk for pk, _s, _t in moved]
         result.extend(ids)
-        bodies = _read_payloads(model, ids, decl.journal)
+        rest = {key: path for key, path in decl.journal.items() if path not in local}
+        for pk, extra in _read_payloads(model, ids, rest).items():
+            bodies[pk].update(extra)
         journal.record_many(
-            ((model, pk, name, source, target, bodies.get(pk, {})) for pk, source, target in moved),
+            ((model, pk, name, source, target, bodies[pk]) for pk, source, target in moved),
             actor=actor, comment=comment,
         )
         result.notifications = notices.send(model, decl.notices, ids, transition=name)
@@ -351,8 +359,24 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
     return result
 
 
-def _claim(queryset, state: str, source: str, values: dict) -> list:
-    """UPDATE the rows of `queryset` in `source` that nobody else holds; return their ids."""
+def _own_columns(model, paths) -> dict:
+    """{path: field} for the paths that are a concrete column of `model` itself (no join)."""
+    out = {}
+    for path in paths:
+        if "__" in path:
+            continue
+        try:
+            field = model._meta.get_field(path)
+        except FieldDoesNotExist:
+            continue
+        if field.concrete and not field.many_to_many:
+            out[path] = field
+    return out
+
+
+def _claim(queryset, state: str, source: str, values: dict, returning: dict) -> list:
+    """UPDATE the rows of `queryset` in `source` that nobody else holds; return (id, {path:
+    value after the change}) for each, with the `returning` fields."""
     from django.db.models.sql.subqueries import UpdateQuery
 
     model = queryset.model
@@ -363,10 +387,27 @@ def _claim(queryset, state: str, source: str, values: dict) -> list:
     query = target.query.chain(UpdateQuery)
     query.add_update_values(values)
     sql, params = query.get_compiler(queryset.db).as_sql()
-    pk_column = connection.ops.quote_name(model._meta.pk.column)
+    fields = [model._meta.pk, *returning.values()]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    paths = list(returning)
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {pk_column}", params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"{sql} RETURNING {columns}", params)
+        # to_python: SQLite hands dates back as text from raw SQL, PostgreSQL as dates
+        return [(row[0], {p: returning[p].to_python(v) for p, v in zip(paths, row[1:])}) for row in cursor.fetchall()]
+
+
+def chunks(ids, size=READ_CHUNK):
+    """What `pk__in=` takes to cover `ids` (the rows a set-based transition moved): on PostgreSQL
+    one array parameter (a query naming 100,000 rows is one parameter, not 100,000 to parse and
+    plan), elsewhere slices of `size`."""
+    ids = list(ids)
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        yield RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+        return
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def _read_payloads(model, ids, spec: dict[str, str]) -> dict:
@@ -374,7 +415,7 @@ def _read_payloads(model, ids, spec: dict[str, str]) -> dict:
     if not spec:
         return {}
     out = {}
-    for start in range(0, len(ids), READ_CHUNK):
-        for row in model._base_manager.filter(pk__in=ids[start:start + READ_CHUNK]).values("pk", *spec.values()):
+    for chunk in chunks(ids):
+        for row in model._base_manager.filter(pk__in=chunk).values("pk", *spec.values()):
             out[row["pk"]] = {key: row[path] for key, path in spec.items()}
     return out

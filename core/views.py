@@ -24,7 +24,8 @@ from . import diagrams, documents, errors, journal
 from .inputs import staff_users
 from .roles import may_act
 from .transitions import allowed_transitions, check, machine_for
-from .workflow import FLOWS, flow_for, hydrate, inbox, open_tasks
+from .inbox import hydrate, inbox, open_tasks
+from .workflow import FLOWS, flow_for
 
 
 def service_errors(exc, form, formsets=()):

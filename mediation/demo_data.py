@@ -1,14 +1,19 @@
-"""The mediations `manage.py demo` walks (mediation/demo.py): people, the court's referral list, terms.
+"""What only mediation's part of `manage.py demo` needs (mediation/demo.py): its second mediator,
+the court's referral list, the sessions and the terms.
 
-Invented but realistic, like casework/demo_data.py: resident IDs pass GB 11643 with Xiamen region
-codes; organisations are the casework demo's. Dates are given as days before the demo's "today".
+Invented but realistic, like core/demo_data.py (the people and organisations every part shares):
+resident IDs pass GB 11643 with Xiamen region codes. Dates are given as days before the demo's
+"today".
 """
 
 import datetime
 
-from casework.demo_data import resident_id
+from core.demo_data import resident_id
+
+from .models import MediationState
 
 d = datetime.date
+S = MediationState
 
 # A second mediator, once retained by the ride-hailing platform's local agent: refused for the
 # drivers' group mediation (a respondent) and for another driver's claim against the platform
@@ -17,12 +22,10 @@ MEDIATORS = {
     "fang.lei": ("方磊", "union", ("ride_agent",)),
 }
 
-# Court case numbers; {year} is the referral's year.
-GROUP_NUMBER = "（{year}）闽0203民诉前调1187号"
-
 
 class Marker:
-    """How the demo and its checks find each mediation: by court case number, or by its case."""
+    """How the demo and its checks find each mediation: by court case number, or by the case
+    dispute intake handed over under the same name (core.demo's `shared`)."""
 
     GROUP = "group"          # the 11 drivers, court pre-suit, linked to the group case
     ARBITRATION = "arbitration"  # the truck driver's union mediation, fails -> arbitration
@@ -31,6 +34,13 @@ class Marker:
     DECLINED = "declined"    # court pre-suit, the platform refuses to mediate
     WITHDRAWN = "withdrawn"  # court pre-suit, settled by the parties themselves
     REJECTED = "rejected"    # court pre-suit, the court refuses to confirm; mediation resumes
+
+
+# marker -> the state the mediation ends in
+EXPECTED = {
+    Marker.GROUP: S.FULFILLED, Marker.ARBITRATION: S.FAILED, Marker.EXPIRED: S.FAILED, Marker.LATE: S.DEFAULTED,
+    Marker.DECLINED: S.DECLINED, Marker.WITHDRAWN: S.WITHDRAWN, Marker.REJECTED: S.IN_PROGRESS,
+}
 
 
 # The court's referral list (imported as GBK CSV by the court liaison). Keys are markers; the

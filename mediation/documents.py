@@ -102,6 +102,8 @@ def mediation_context(mediation: Mediation, document) -> dict:
         "payment_order_possible": agreement is not None and agreement.basis in law.PAYMENT_ORDER_AGREEMENT_BASES,
         "today": timezone.localdate(),
         "union_days": law.UNION_MEDIATION_DAYS,
+        "union_extension_days": law.UNION_MEDIATION_MAX_EXTENSION_DAYS,
+        "limitation_years": law.ARBITRATION_LIMITATION_YEARS,
     }
 
 

@@ -1,4 +1,4 @@
-"""MediationFlow: who works a mediation in each state (the inbox's routing; see casework/workflow.py).
+"""MediationFlow: who works a mediation in each state (the inbox's routing; see core/workflow.py).
 
 One `StateTask` per state that calls for human work; the `dispatch` Switch picks it from the
 mediation's state. The tasks follow the journal (core.workflow.follow_journal), so they are right
@@ -15,7 +15,7 @@ journal with `record_many`, and their tasks follow in bulk: `StateFlow.sync_many
     declined, failed, withdrawn, fulfilled, defaulted ─► end
 
 Assignment comes from the mediation: its mediator, while active and allowed to act in the state
-(`casework.permissions.may_act`, i.e. mediation/permissions.py). Before a mediator is assigned, or
+(`core.roles.may_act`, i.e. mediation/transitions.py). Before a mediator is assigned, or
 when the mediator recused without a replacement or left, the task waits in its pool. Supervisors
 see the whole team's work and reassign it (assign_mediator before the mediation starts,
 reassign_mediator after). A court liaison gets no tasks: their work (a ruling on a confirmation)

@@ -134,7 +134,9 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
     procedure = models.CharField(
         _("适用程序"), max_length=10, choices=Procedure.choices, blank=True,
-        help_text=_("诉中委托调解的期限取决于适用程序：普通程序15日，简易程序7日。"),
+        help_text=format_lazy(_("诉中委托调解的期限取决于适用程序：普通程序{ordinary}日，简易程序{simple}日。"),
+                              ordinary=law.COURT_IN_SUIT_MEDIATION_DAYS["ordinary"],
+                              simple=law.COURT_IN_SUIT_MEDIATION_DAYS["simple"]),
     )
     title = models.CharField(_("案由"), max_length=200)
     facts = models.TextField(_("纠纷简要情况"), blank=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import legal_calendar
 from core import legal_figures as law
-from core.roles import Role, is_court_liaison, is_intake_officer, is_lawyer, is_mediator, is_supervisor
+from core.roles import is_court_liaison, is_intake_officer, is_lawyer, is_mediator, is_supervisor
 
 from .models import Procedure, Source
 
@@ -130,16 +130,6 @@ def payment_cutoff(today: datetime.date) -> datetime.date:
     while legal_calendar.deadline(day, grace).date >= today:
         day -= datetime.timedelta(days=1)
     return day
-
-
-def next_step_for(mediation) -> str:
-    """After a default: what the worker can do next (the mediator is told)."""
-    if mediation.state == S.CONFIRMED or mediation.ruling_number:
-        return "enforcement"
-    agreement = mediation.agreement
-    if agreement is not None and agreement.basis in law.PAYMENT_ORDER_AGREEMENT_BASES:
-        return "payment_order"
-    return "arbitration"
 
 
 NEXT_STEP_TEXT = {

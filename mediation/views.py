@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from celery.result import AsyncResult
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache

@@ -28,8 +28,9 @@ fi
 # WeasyPrint needs Pango; Chinese text needs a CJK font; HarfBuzz subsetting keeps a PDF at ~0.3 s
 # instead of ~8 s; poppler-utils (pdftotext, pdftoppm) is used by tests and to look at PDFs.
 # chromium: the browser tests (tests/ui/, Playwright drives Debian's /usr/bin/chromium: never
-# `playwright install`); gettext: msgfmt compiles the English translation (locale/en).
-APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium gettext)
+# `playwright install`); gettext: msgfmt compiles the English translation (locale/en);
+# faketime: `make test-shifted` runs the suite at a shifted clock (CI does).
+APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium gettext faketime)
 # Debian's own python3 cannot create a virtualenv without python3-venv (ensurepip).
 if [[ ! -x "$VENV/bin/python" ]] && ! "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
     APT_PACKAGES+=("python3-venv")

@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PASSWORD = "weiquan-demo-2026"  # casework/demo_data.py
+PASSWORD = "weiquan-demo-2026"  # core/demo_data.py
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 

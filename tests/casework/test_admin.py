@@ -1,7 +1,10 @@
 """The admin works cases through the same services as the API: buttons, forms, bulk actions."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core import journal
 from casework.models import Case
@@ -98,15 +101,16 @@ def test_bulk_action_moves_every_selected_case(client):
 def test_admin_intake_creates_a_numbered_journaled_case(client):
     client.force_login(staff(Role.INTAKE_OFFICER))
     worker, platform = make_worker(), make_organisation()
+    today = timezone.localdate()
     response = client.post(reverse("admin:casework_case_add"), {
-        "title": "平台封号未结算报酬", "channel": "walk_in", "facts": "", "received_on": "2026-11-20",
-        "infringement_known_on": "2026-11-01", "claimants_field": [worker.pk], "respondents": [platform.pk],
+        "title": "平台封号未结算报酬", "channel": "walk_in", "facts": "", "received_on": today.isoformat(),
+        "infringement_known_on": (today - datetime.timedelta(days=19)).isoformat(), "claimants_field": [worker.pk], "respondents": [platform.pk],
         "categories": [1], "claims-TOTAL_FORMS": 1, "claims-INITIAL_FORMS": 0,
         "claims-0-category": 1, "claims-0-description": "结算报酬", "claims-0-amount": "2100.00",
     })
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     case = Case.objects.get()
-    assert case.number.startswith("WQ-2026-") and case.claims.get().amount == 2100
+    assert case.number.startswith(f"WQ-{today.year}-") and case.claims.get().amount == 2100
     assert [e.transition for e in journal.events_for(case)] == ["create"]
 
 

@@ -13,6 +13,7 @@ from casework.models import Case, CaseState
 from core.roles import Role
 from core.errors import TransitionRefused
 from core.transitions import allowed_transitions, transition_names
+from tests.harness import on
 from tests.scenarios import PATHS, advance, case_in_state, make_case, make_organisation, make_user, make_worker
 
 pytestmark = pytest.mark.django_db
@@ -312,9 +313,10 @@ def test_inactive_user_can_do_nothing():
 
 
 def test_case_numbers_run_per_year():
-    first = make_case(received_on=datetime.date(2025, 12, 31), infringement_known_on=datetime.date(2025, 12, 1))
-    second = make_case(received_on=datetime.date(2026, 1, 5), infringement_known_on=datetime.date(2025, 12, 1))
-    third = make_case(received_on=datetime.date(2026, 1, 6), infringement_known_on=datetime.date(2025, 12, 1))
+    with on(datetime.date(2026, 1, 6)):  # entered in the first week of the year, the last of 2025 among them
+        first = make_case(received_on=datetime.date(2025, 12, 31), infringement_known_on=datetime.date(2025, 12, 1))
+        second = make_case(received_on=datetime.date(2026, 1, 5), infringement_known_on=datetime.date(2025, 12, 1))
+        third = make_case(received_on=datetime.date(2026, 1, 6), infringement_known_on=datetime.date(2025, 12, 1))
     assert first.number == "WQ-2025-000001"
     assert (second.number, third.number) == ("WQ-2026-000001", "WQ-2026-000002")
 
@@ -335,7 +337,8 @@ def test_intake_refuses_bad_input_and_writes_nothing():
 def test_intake_sets_screening_sla_in_working_days():
     # Received Friday 2026-02-13: the SLA skips the Spring Festival holidays (2026-02-15..23) but
     # counts the make-up workday Saturday 2026-02-14.
-    case = make_case(received_on=datetime.date(2026, 2, 13), infringement_known_on=datetime.date(2026, 2, 1))
+    with on(datetime.date(2026, 2, 13)):
+        case = make_case(received_on=datetime.date(2026, 2, 13), infringement_known_on=datetime.date(2026, 2, 1))
     assert case.screening_due_on == datetime.date(2026, 2, 25)
 
 

@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from casework import demo_data
-from core import identifiers, journal
+from casework.demo import CaseworkDemo
 from casework.demo_data import Titles
 from casework.models import Case, CaseState
+from core import demo_data as shared_data
+from core import identifiers, journal
 from core.models import Event, Notification, Organisation, Worker
 from core.roles import Role
 from core.transitions import transition_names
@@ -96,7 +98,7 @@ def check_people_and_organisations_are_valid_and_every_role_has_a_user(demo):
     for worker in Worker.objects.all():
         assert identifiers.validate_resident_id(worker.id_number).startswith("3502")
     assert User.objects.get(username="lin.haitao").profile.acts_for.filter(kind=Organisation.Kind.AGENT).exists()
-    assert User.objects.get(username="zhou.min").check_password(demo_data.PASSWORD)
+    assert User.objects.get(username="zhou.min").check_password(shared_data.PASSWORD)
 
 
 def check_journal_verifies_and_output_folder_is_created(demo):
@@ -105,7 +107,12 @@ def check_journal_verifies_and_output_folder_is_created(demo):
     assert broken is None and checked > 0
     assert output.is_dir()
     assert "Journal" in printed and "/admin/" in printed and "/api/v1/docs/" in printed
-    assert demo_data.PASSWORD in printed
+    assert shared_data.PASSWORD in printed
+    # Every account is listed to sign in with, the parts' own too (mediation's second mediator).
+    start = printed.index("Sign in")
+    sign_in = printed[start:printed.index("Documents", start)]
+    for username in [*shared_data.STAFF, "fang.lei", shared_data.SUPERUSER]:
+        assert f"\n  {username} " in sign_in, username
 
 
 def test_a_second_run_refuses_and_changes_nothing(demo, tmp_path):
@@ -120,6 +127,16 @@ def test_a_case_outside_its_expected_state_fails_the_run_and_saves_nothing(tmp_p
     expected[Titles.FRESH] = (CaseState.CLOSED, None)  # it really stays in `received`
     monkeypatch.setattr(demo_data, "EXPECTED", expected)
     with pytest.raises(CommandError, match="nothing was saved"):
+        run_demo(tmp_path / "out")
+    assert not Case.objects.exists() and not Event.objects.exists()
+    assert not get_user_model().objects.filter(username="zhou.min").exists()
+
+
+def test_a_missing_hand_over_fails_the_run_and_saves_nothing(tmp_path, monkeypatch):
+    """Mediation's part opens the mediations of the cases casework hands over; if casework's walk
+    hands none over, the run stops with the key's name and nothing stays behind."""
+    monkeypatch.setattr(CaseworkDemo, "walk", lambda self: None)
+    with pytest.raises(CommandError, match="casework.referred.*nothing was saved"):
         run_demo(tmp_path / "out")
     assert not Case.objects.exists() and not Event.objects.exists()
     assert not get_user_model().objects.filter(username="zhou.min").exists()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 from viewflow.workflow.status import STATUS
 
@@ -210,7 +211,7 @@ def test_a_set_based_change_journaled_with_record_many_moves_the_tasks_too(peopl
 
 
 def test_overdue_work_comes_first(people):
-    today = datetime.date.today()
+    today = timezone.localdate()  # Shanghai's date, not the server's
     later = make_case(actor=people["officer"])
     overdue = make_case(actor=people["officer"], received_on=today - datetime.timedelta(days=20))
     items = workflow.hydrate(workflow.inbox(people["officer"]), people["officer"])

@@ -1,6 +1,7 @@
 """The deadline sweep (Celery beat): overdue screening and arbitration limitation warnings.
 
-The sweep takes `today`, so most tests run it directly on fixed dates. One test runs it the way
+The sweep takes `today`, so most tests run it directly on fixed dates (with the clock on that day
+too); the cases they sweep are registered on fixed dates before it. One test runs it the way
 production does: beat's task name, a real Celery worker, the configured Redis broker.
 """
 
@@ -21,6 +22,7 @@ from casework import services, tasks
 from core.models import CalendarDay, Notification
 from casework.models import Case
 from core.roles import Role
+from tests.harness import on
 from tests.scenarios import advance, make_case, make_user
 
 D = datetime.date
@@ -44,10 +46,11 @@ class FailingEmailBackend(BaseEmailBackend):
         raise ConnectionRefusedError("smtp down")
 
 
-def sweep(**kwargs):
-    """Run the sweep and deliver the e-mails it queues for after commit (the test holds one open)."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return services.sweep_case_deadlines(**kwargs)
+def sweep(*, today):
+    """Run the sweep on `today` (the clock there too) and deliver the e-mails it queues for after
+    commit (the test holds one open)."""
+    with on(today), TestCase.captureOnCommitCallbacks(execute=True):
+        return services.sweep_case_deadlines(today=today)
 
 
 def _notes(kind, case=None):
@@ -57,13 +60,25 @@ def _notes(kind, case=None):
     return qs
 
 
-def _screening_case(handler, **kw):
-    """Received Monday 2026-03-02: three working days -> screening due Thursday 2026-03-05.
-    Its limitation runs to 2027 (employment ended 2026-02-27), far from any sweep date used here."""
-    case = make_case(actor=handler, received_on=D(2026, 3, 2), infringement_known_on=D(2026, 2, 27),
-                     employment_ended_on=D(2026, 2, 27), **kw)
+RECEIVED = D(2026, 3, 2)
+
+
+def _received_case(handler, **kw):
+    """Received (and registered) Monday 2026-03-02: three working days -> screening due Thursday
+    2026-03-05. Its limitation runs to 2027 (employment ended 2026-02-27), far from any sweep date
+    used here."""
+    with on(RECEIVED):
+        case = make_case(actor=handler, received_on=RECEIVED, infringement_known_on=D(2026, 2, 27),
+                         employment_ended_on=D(2026, 2, 27), **kw)
     assert case.screening_due_on == D(2026, 3, 5)
-    return advance(case, "start_screening", actor=handler)
+    return case
+
+
+def _screening_case(handler, **kw):
+    """A case of `_received_case`, its screening started the day it came in."""
+    case = _received_case(handler, **kw)
+    with on(RECEIVED):
+        return advance(case, "start_screening", actor=handler)
 
 
 def _limitation_case(handler, state_steps=("start_screening", "accept")):
@@ -113,10 +128,10 @@ def test_overdue_screening_notifies_the_handler_once():
 @pytest.mark.django_db
 def test_received_but_unscreened_case_is_overdue_too_and_accepted_is_not():
     officer = make_user(Role.INTAKE_OFFICER)
-    received = make_case(actor=officer, received_on=D(2026, 3, 2), infringement_known_on=D(2026, 2, 27),
-                         employment_ended_on=D(2026, 2, 27))
+    received = _received_case(officer)
     accepted = _screening_case(officer)
-    advance(accepted, "accept", actor=officer)
+    with on(D(2026, 3, 4)):  # accepted in time, its limitation far ahead
+        advance(accepted, "accept", actor=officer)
     sweep(today=D(2026, 3, 10))
     assert list(_notes(SCREENING).values_list("object_id", flat=True)) == [str(received.pk)]
 
@@ -219,10 +234,11 @@ def test_unpaid_pay_while_still_employed_never_warns():
     officer = make_user(Role.INTAKE_OFFICER)
     from tests.scenarios import make_organisation, make_worker
 
-    case = services.create_case(
-        actor=officer, title="拖欠工资", channel=Case.Channel.HOTLINE, claimants=[make_worker()],
-        respondents=[make_organisation()], categories=["unpaid_pay"], infringement_known_on=D(2024, 5, 1),
-    )
+    with on(D(2024, 5, 6)):  # registered before every sweep below
+        case = services.create_case(
+            actor=officer, title="拖欠工资", channel=Case.Channel.HOTLINE, claimants=[make_worker()],
+            respondents=[make_organisation()], categories=["unpaid_pay"], infringement_known_on=D(2024, 5, 1),
+        )
     assert Case.objects.get(pk=case.pk).limitation_ends_on is None
     for year in (2025, 2026, 2027):
         sweep(today=D(year, 5, 1))
@@ -235,9 +251,10 @@ def test_sweep_uses_holidays_published_after_the_case_was_registered():
     Once staff publish Spring Festival 2027 the warning must carry the real last day."""
     CalendarDay.objects.filter(date__year=2027).delete()
     officer = make_user(Role.INTAKE_OFFICER)
-    case = make_case(actor=officer, categories=("unlawful_termination",), infringement_known_on=D(2026, 2, 10),
-                     employment_ended_on=D(2026, 2, 10),
-                     claims=[{"category": "unlawful_termination", "description": "违法解除赔偿金"}])
+    with on(D(2026, 3, 2)):  # registered in 2026, long before 2027's holidays are published
+        case = make_case(actor=officer, categories=("unlawful_termination",), infringement_known_on=D(2026, 2, 10),
+                         employment_ended_on=D(2026, 2, 10),
+                         claims=[{"category": "unlawful_termination", "description": "违法解除赔偿金"}])
     case.refresh_from_db()
     assert case.limitation_ends_on == D(2027, 2, 10)  # a Wednesday, by weekends alone
 

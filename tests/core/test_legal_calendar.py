@@ -13,6 +13,7 @@ from core import legal_calendar
 from casework import rules, services
 from core.legal_calendar import Deadline, add_working_days, deadline, deadline_in_years, is_working_day, limitation_deadline
 from core.models import CalendarDay
+from tests.harness import on
 from tests.scenarios import make_case, supervisor
 
 pytestmark = pytest.mark.django_db
@@ -305,7 +306,8 @@ def test_limitation_for_reflects_an_interruption():
 
 
 def test_screening_sla_counts_working_days_across_the_festival():
-    case = make_case(received_on=D(2026, 2, 12), infringement_known_on=D(2026, 1, 5))
+    with on(D(2026, 2, 12)):
+        case = make_case(received_on=D(2026, 2, 12), infringement_known_on=D(2026, 1, 5))
     assert case.screening_due_on == D(2026, 2, 24)
 
 

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from core import journal
 from core.roles import Role
 from mediation.models import Mediation
+from tests.harness import on
 from tests.mediation.helpers import (
     advance,
     ago,
@@ -104,8 +105,9 @@ def test_list_filters_and_search():
 
 
 def test_accept_through_the_api_sets_the_deadline():
-    m = make_referral(referred_on=datetime.date(2026, 9, 1))
-    response = transition(any_mediator(), m, "accept", {"accepted_on": "2026-09-07", "comment": "受理"})
+    with on(datetime.date(2026, 9, 7)):
+        m = make_referral(referred_on=datetime.date(2026, 9, 1))
+        response = transition(any_mediator(), m, "accept", {"accepted_on": "2026-09-07", "comment": "受理"})
     assert response.status_code == 200, response.content
     body = response.json()
     # 30 days from 7 September end on 7 October, inside the National Day holiday (1-7 October 2026
@@ -229,11 +231,16 @@ def test_single_entry_reports_every_bad_field():
 # --- sessions and payments ---------------------------------------------------------------------------
 
 
+def held_at():
+    """A session two days ago at 09:30 in Shanghai: after the acceptance (ten days ago), never in the future."""
+    return f"{ago(2)}T09:30:00+08:00"
+
+
 def test_sessions_are_recorded_with_minutes_document(django_capture_on_commit_callbacks):
     m = mediation_in_state("in_progress")
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(m.mediator).post(f"{URL}{m.pk}/sessions/", {
-            "held_at": "2026-11-20T09:30:00+08:00", "mode": "video", "location": "人民法院调解平台",
+            "held_at": held_at(), "mode": "video", "location": "人民法院调解平台",
             "attendees": ["司机（申请人）", "平台法务（被申请人）"], "minutes": "双方陈述意见。\n申请人同意分期。",
         }, format="json")
     assert response.status_code == 201, response.content
@@ -242,7 +249,7 @@ def test_sessions_are_recorded_with_minutes_document(django_capture_on_commit_ca
     docs = client_for(m.mediator).get(f"/api/v1/mediation-sessions/{session['id']}/documents/").json()
     assert [d["kind"] for d in docs] == ["session_minutes"] and docs[0]["status"] == "ready"
     assert client_for(supervisor()).get(f"{URL}{m.pk}/sessions/").json()[0]["mode"] == "video"
-    bad = client_for(m.mediator).post(f"{URL}{m.pk}/sessions/", {"held_at": "2026-11-20T09:30:00+08:00",
+    bad = client_for(m.mediator).post(f"{URL}{m.pk}/sessions/", {"held_at": held_at(),
                                                                   "mode": "fax", "attendees": [], "minutes": ""}, format="json")
     assert bad.status_code == 400
 
@@ -250,7 +257,7 @@ def test_sessions_are_recorded_with_minutes_document(django_capture_on_commit_ca
 def test_session_outside_in_progress_is_409():
     m = mediation_in_state("agreed")
     response = client_for(m.mediator).post(f"{URL}{m.pk}/sessions/", {
-        "held_at": "2026-11-20T09:30:00+08:00", "mode": "phone", "attendees": ["甲"], "minutes": "电话沟通"}, format="json")
+        "held_at": held_at(), "mode": "phone", "attendees": ["甲"], "minutes": "电话沟通"}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "transition_not_allowed"
 
 
@@ -331,11 +338,12 @@ def test_resolve_linked_case_through_the_api():
 
 def test_import_endpoint_returns_the_per_row_report():
     court = make_court(name="厦门市思明区人民法院（测试）")
+    referred = ago(18)
     csv_text = (
         "法院,案号,程序,委派日期,申请人,身份证号码,被申请人,请求事项,金额\n"
-        f"{court.name},（2026）闽0203民诉前调1号,普通程序,2026-11-02,张三,{valid_resident_id(801)},云帆出行（测试）有限公司,恢复账号并赔偿损失,5000\n"
-        f"{court.name},（2026）闽0203民诉前调1号,普通程序,2026-11-02,张三,{valid_resident_id(801)},云帆出行（测试）有限公司,恢复账号并赔偿损失,5000\n"
-        f"不存在的法院,（2026）闽0203民诉前调2号,普通程序,2026-11-02,李四,{valid_resident_id(802)},云帆出行（测试）有限公司,赔偿,100\n"
+        f"{court.name},（2026）闽0203民诉前调1号,普通程序,{referred},张三,{valid_resident_id(801)},云帆出行（测试）有限公司,恢复账号并赔偿损失,5000\n"
+        f"{court.name},（2026）闽0203民诉前调1号,普通程序,{referred},张三,{valid_resident_id(801)},云帆出行（测试）有限公司,恢复账号并赔偿损失,5000\n"
+        f"不存在的法院,（2026）闽0203民诉前调2号,普通程序,{referred},李四,{valid_resident_id(802)},云帆出行（测试）有限公司,赔偿,100\n"
     )
     upload = SimpleUploadedFile("名单.csv", csv_text.encode("gbk"), content_type="text/csv")
     response = client_for(any_mediator()).post(f"{URL}import/", {"file": upload, "court": court.pk}, format="multipart")

@@ -41,7 +41,8 @@ def accepted(source, accepted_on, procedure=""):
     ("court_pre_suit", "", D(2026, 3, 2), D(2026, 4, 1), "an ordinary Wednesday"),
 ])
 def test_deadline_by_source_across_holidays(source, procedure, accepted_on, deadline, why):
-    m = accepted(source, accepted_on, procedure)
+    with frozen(accepted_on):
+        m = accepted(source, accepted_on, procedure)
     assert m.deadline == deadline, why
     assert m.deadline_provisional is False
     assert m.period_started_on == accepted_on

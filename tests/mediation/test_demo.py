@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from core import journal
 from casework.demo_data import Titles
 from casework.models import Case
+from core import journal
 from core.models import Event
 from core.transitions import transition_names
 from mediation.models import Mediation
@@ -44,6 +44,11 @@ def test_demo_walks_every_mediation_path_and_writes_every_pdf(tmp_path):
     assert set(transition_names(Mediation)) <= walked
     assert journal.verify()[1] is None
     assert "every case and mediation is in its expected state" in printed
+    # The parts take turns: the union mediation fails before casework sends its case to
+    # arbitration; the fulfilled mediation resolves its case before casework closes it.
+    assert printed.index("调解终结：可申请仲裁") < printed.index("调解不成，申请")
+    closed = printed.index(f"{group.case.number}  close ")
+    assert printed.index("调解成功（") < printed.index("Cases after mediation") < closed
 
     pdfs = [p.name for p in output.glob("TJ-*.pdf")]
     for m in Mediation.objects.all():

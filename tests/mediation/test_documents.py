@@ -9,7 +9,7 @@ from core import documents
 from mediation import rules, services
 from mediation.models import MediationSession
 from tests.casework.test_documents import flat, pdf_text
-from tests.mediation.helpers import advance, ago, make_court, make_referral, mediation_in_state, today
+from tests.mediation.helpers import advance, ago, make_court, make_referral, mediation_in_state
 from tests.scenarios import supervisor, valid_resident_id
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_session_minutes(django_capture_on_commit_callbacks):
     m = mediation_in_state("in_progress")
     with django_capture_on_commit_callbacks(execute=True):
         session = services.record_session(
-            mediation=m, actor=m.mediator, held_at=datetime.datetime.combine(today(), datetime.time(9, 30)),
+            mediation=m, actor=m.mediator, held_at=datetime.datetime.combine(ago(1), datetime.time(9, 30)),  # past at any hour
             mode=MediationSession.Mode.VIDEO, location="人民法院在线调解平台",
             attendees=["陈志强（申请人代表）", "刘洋（被申请人委托代理人）"],
             minutes="申请人陈述：平台未经申诉复核即封号。\n被申请人表示愿意协商补偿方案。",

@@ -1,5 +1,6 @@
 """Referral intake in bulk: CSV and JSON, UTF-8 and GBK, duplicates, bad rows, progress, the command."""
 
+import datetime
 import json
 from io import StringIO
 
@@ -13,6 +14,7 @@ from core.models import Event, Organisation, Worker
 from core.roles import Role
 from mediation import importers
 from mediation.models import Mediation, MediationClaim
+from tests.harness import on
 from tests.mediation.helpers import make_court
 from tests.scenarios import make_user, make_worker, supervisor, valid_credit_code, valid_resident_id
 
@@ -25,6 +27,14 @@ def row(court, number, *, names="陈志强", ids=None, phones="13859201234", res
         codes="", claims="恢复账号;赔偿收入损失", amounts="0;72000", source="诉前", procedure="普通程序", date="2026-11-02"):
     ids = ids if ids is not None else valid_resident_id(hash(number) % 900 + 50)
     return f"{court},{number},{source},{procedure},{date},{names},{ids},{phones},{respondent},{codes},{claims},{amounts}"
+
+
+@pytest.fixture(autouse=True)
+def _in_november_2026():
+    """The lists here are the court's of early November 2026 (referred 2026-11-02, numbers
+    "（2026）…", "TJ-2026-…"): they are imported later that month, whatever the real date."""
+    with on(datetime.date(2026, 11, 20)):
+        yield
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from tests.mediation.helpers import (
     advance,
     ago,
     any_mediator,
+    frozen,
     make_court,
     make_referral,
     mediation_in_state,
@@ -520,14 +521,15 @@ def test_inactive_user_can_do_nothing():
 
 
 def test_mediation_numbers_run_per_year_beside_case_numbers():
-    first = make_referral(referred_on=datetime.date(2025, 12, 30))
-    second = make_referral(referred_on=datetime.date(2026, 1, 5))
-    third = make_referral(referred_on=datetime.date(2026, 1, 6))
-    assert first.number == "TJ-2025-000001"
-    assert (second.number, third.number) == ("TJ-2026-000001", "TJ-2026-000002")
     from tests.scenarios import make_case
 
-    case = make_case(received_on=datetime.date(2026, 1, 7), infringement_known_on=datetime.date(2026, 1, 1))
+    with frozen(datetime.date(2026, 1, 7)):  # a week into the new year
+        first = make_referral(referred_on=datetime.date(2025, 12, 30))
+        second = make_referral(referred_on=datetime.date(2026, 1, 5))
+        third = make_referral(referred_on=datetime.date(2026, 1, 6))
+        case = make_case(received_on=datetime.date(2026, 1, 7), infringement_known_on=datetime.date(2026, 1, 1))
+    assert first.number == "TJ-2025-000001"
+    assert (second.number, third.number) == ("TJ-2026-000001", "TJ-2026-000002")
     assert case.number == "WQ-2026-000001"
 
 

@@ -1,0 +1,18 @@
+"""The test suite's settings: the project's settings, DEBUG off as in production, with keys of its
+own (tests never hold real data) and plain HTTP (the test client and the browser tests' live server
+have no TLS)."""
+
+import os
+
+for _name, _value in {
+    "SECRET_KEY": "test-only-secret-key-for-the-weiquan-suite-not-for-any-deployment",
+    "FIELD_ENCRYPTION_KEY": "test-only-field-encryption-salt",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "SECURE_HSTS_SECONDS": "0",
+}.items():
+    os.environ.setdefault(_name, _value)
+os.environ["DEBUG"] = "false"
+
+from .settings import *  # noqa: E402,F401,F403
