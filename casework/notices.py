@@ -47,7 +47,9 @@ def follow_linked_mediations(sender, name, ids, **kwargs):
     if sender._meta.label_lower != MEDIATION_LABEL or (name not in MEDIATION_ENDINGS and name != "fulfil"):
         return
     case_type = links.content_type_of("casework.Case")
-    rows = [row for chunk in chunks(ids) for row in sender._base_manager.filter(pk__in=chunk, origin_type=case_type)
+    # (origin_id first: its index finds the few mediations opened for a case among many moved)
+    rows = [row for chunk in chunks(ids) for row in sender._base_manager
+            .filter(origin_id__isnull=False, origin_type=case_type, pk__in=chunk)
             .values("pk", "number", "origin_id", "agreement__amount_paid")]
     if not rows:
         return

@@ -57,29 +57,29 @@ def create_case(
     received_on = received_on or timezone.localdate()
     errors = {}
     if not (title or "").strip():
-        errors["title"] = ["请填写案由。"]
+        errors["title"] = [_("请填写案由。")]
     if channel not in Case.Channel.values:
-        errors["channel"] = [f"未知的来源渠道：{channel}"]
+        errors["channel"] = [_("未知的来源渠道：%(channel)s") % {"channel": channel}]
     by_code = {c.code: c for c in Category.objects.all()}  # a short reference table
     category_objs = [by_code[code] for code in dict.fromkeys(categories) if code in by_code]
     if len(category_objs) != len(set(categories)):
-        errors["categories"] = ["包含未知的争议类别。"]
+        errors["categories"] = [_("包含未知的争议类别。")]
     claim_rows = []
     for i, claim in enumerate(claims):
         amount = claim.get("amount")
         if amount is not None:
             amount = Decimal(str(amount))
             if amount < 0:
-                errors.setdefault("claims", []).append(f"第{i + 1}项请求金额不能为负数。")
+                errors.setdefault("claims", []).append(_("第%(n)d项请求金额不能为负数。") % {"n": i + 1})
         category = by_code.get(claim.get("category"))
         if category is None:
-            errors.setdefault("claims", []).append(f"第{i + 1}项请求的类别未知。")
+            errors.setdefault("claims", []).append(_("第%(n)d项请求的类别未知。") % {"n": i + 1})
         claim_rows.append((category, claim.get("description", ""), amount))
     for field, day in (("infringement_known_on", infringement_known_on), ("received_on", received_on)):
         if day and day > timezone.localdate():
-            errors[field] = ["日期不能晚于今天。"]
+            errors[field] = [_("日期不能晚于今天。")]
     if any(r not in claimants for r in representatives):
-        errors["representatives"] = ["推举代表必须是本案申请人。"]
+        errors["representatives"] = [_("推举代表必须是本案申请人。")]
     if errors:
         raise ValidationError(errors)
 
@@ -110,7 +110,7 @@ def create_case(
 def _editable(case: Case, actor) -> None:
     require_perm(actor, "casework.change_case", case)
     if case.state not in EDITABLE_STATES:
-        raise ValidationError({"case": ["案件受理后当事人和请求不能再修改；如需变更请主管重新审查。"]})
+        raise ValidationError({"case": [_("案件受理后当事人和请求不能再修改；如需变更请主管重新审查。")]})
 
 
 EDITABLE_FIELDS = {
@@ -125,9 +125,9 @@ def edit_case(*, case, actor, changes: dict) -> Case:
     _editable(case, actor)
     unknown = set(changes) - EDITABLE_FIELDS - EDITABLE_RELATIONS
     if unknown:
-        raise ValidationError({name: ["此项不能在此修改。"] for name in sorted(unknown)})
+        raise ValidationError({name: [_("此项不能在此修改。")] for name in sorted(unknown)})
     if "channel" in changes and changes["channel"] not in Case.Channel.values:
-        raise ValidationError({"channel": [f"未知的来源渠道：{changes['channel']}"]})
+        raise ValidationError({"channel": [_("未知的来源渠道：%(channel)s") % {"channel": changes["channel"]}]})
     with transaction.atomic():
         plain = [name for name in changes if name in EDITABLE_FIELDS]
         for name in plain:
@@ -286,8 +286,9 @@ def assign_legal_aid(*, case, actor, lawyer, comment="") -> Case:
 def refer_to_mediation(*, case, actor, comment="", mediator_organisation=None, source="union", court=None,
                        court_case_number="", procedure="", referred_on=None) -> Case:
     """Send the case to mediation. The mediation module, when installed, opens the linked
-    mediation in the same transaction (it reacts to this transition: mediation/notices.py), so
-    the case and the mediation change together or not at all; it is on `case.opened_mediation`.
+    mediation in the same transaction (it reacts to this transition: mediation/services/intake.py),
+    so the case and the mediation change together or not at all; it is on `case.opened_mediation`,
+    and the case's journal records the link.
 
     By default a union mediation (`referred`, for the mediation organisation to accept); when a
     court referred the dispute, `source` court_pre_suit / court_in_suit with the court, its case

@@ -158,7 +158,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.sweep_case_deadlines",
         "schedule": crontab(minute=0, hour="7,13"),
     },
-    # Mediation: expire what ran out, warn 3 days ahead, fulfil or default agreements (mediation/sweeps.py).
+    # Mediation: expire what ran out, warn ahead, fulfil or default agreements (mediation/services/sweeps.py).
     "mediation-sweeps": {
         "task": "mediation.tasks.sweep_mediations",
         "schedule": crontab(minute=15, hour="0,7,13"),
@@ -184,6 +184,9 @@ WEIQUAN_EVIDENCE_MAX_BYTES = env.int("WEIQUAN_EVIDENCE_MAX_BYTES", default=20 * 
 WEIQUAN_LIMITATION_WARNING_DAYS = env.int("WEIQUAN_LIMITATION_WARNING_DAYS", default=30)
 # How many days before a mediation's deadline the mediator and supervisors are warned.
 WEIQUAN_MEDIATION_WARNING_DAYS = env.int("WEIQUAN_MEDIATION_WARNING_DAYS", default=3)
+# A set-based change of more objects than this (a sweep expiring a whole backlog) leaves the inbox
+# tasks to the Celery workers, after it commits (core/workflow.py); smaller ones update them inline.
+WEIQUAN_INBOX_SYNC_INLINE_MAX = env.int("WEIQUAN_INBOX_SYNC_INLINE_MAX", default=2000)
 # Days of grace after an instalment's due date before the agreement counts as not performed
 # (counted like any period: the last day rolls past rest days and holidays). Union policy, not law.
 WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS = env.int("WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS", default=5)

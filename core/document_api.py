@@ -16,6 +16,7 @@ Wiring (core/urls.py): add the mixin to a viewset's bases and register
 import json
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -123,7 +124,8 @@ class DocumentsViewSetMixin:
             kind = pipeline.get_kind(owner, data.validated_data["kind"])
         except pipeline.UnknownDocumentKind as exc:
             known = "、".join(exc.known) or "无"
-            return Response({"kind": [f"未知的文书类型：{exc.name}（可选：{known}）"]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"kind": [_("未知的文书类型：%(kind)s（可选：%(known)s）") % {"kind": exc.name, "known": known}]},
+                            status=status.HTTP_400_BAD_REQUEST)
         if kind.permission and not request.user.has_perm(kind.permission, owner):
             raise PermissionDenied(f"You may not ask for a {kind.name} of this object.")
         try:

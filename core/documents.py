@@ -304,8 +304,8 @@ def request_after_commit(model, ids, kinds, *, actor=None) -> None:
 
     def queue():
         eager = issue_documents.app.conf.task_always_eager
-        for start in range(0, len(ids), 200):
-            args = (label, ids[start:start + 200], list(kinds), actor_id)
+        for start in range(0, len(ids), 1000):
+            args = (label, ids[start:start + 1000], list(kinds), actor_id)
             # No broker: run it here, as queue_render does, without a round trip.
             issue_documents(*args) if eager else issue_documents.delay(*args)
 

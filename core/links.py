@@ -59,6 +59,17 @@ def resolve_origin(*, origin, by, actor, outcome: str, amount, detail: str, comm
     return fn(origin, by=by, actor=actor, outcome=outcome, amount=amount, detail=detail, comment=comment)
 
 
+def record_link(obj, other, *, actor=None, comment: str = "") -> None:
+    """Journal on `obj` that `other` (another module's object) was opened for it or linked to it:
+    the link is journaled on both sides (the other records it in its own first event)."""
+    from . import journal
+    from .transitions import current_state
+
+    state = current_state(obj)
+    journal.record(subject=obj, transition="linked", from_state=state, to_state=state, actor=actor, comment=comment,
+                   payload={"object": other._meta.label_lower, "id": other.pk, "number": getattr(other, "number", "")})
+
+
 def content_type_of(label: str) -> ContentType | None:
     """The content type of `app_label.model` when that module is installed, else None."""
     app_label, model = label.lower().split(".")

@@ -276,7 +276,7 @@ class Notification(models.Model):
     key = models.CharField(max_length=200)
     message = models.TextField()
     # A digest (a sweep moved many objects a person is told about) lists them here, one
-    # {"object_id", "key", "message"} each; `message` then sums them up. A single notice has none.
+    # [object_id, key, message] each; `message` then sums them up. A single notice has none.
     items = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -48,18 +48,18 @@ def register_organisation(
         else:
             if not identifiers.credit_code_checksum_ok(credit_code):
                 if not override_credit_code:
-                    errors["credit_code"] = [
+                    errors["credit_code"] = [_(
                         "统一社会信用代码校验码不符（GB 32100）。如确认为早期试点合法代码，"
                         "可由主管勾选“例外登记”并说明理由。"
-                    ]
+                    )]
                 elif not actor.has_perm("core.override_credit_code"):
                     raise PermissionDenied(_("只有主管可以登记校验码不符的统一社会信用代码。"))
                 elif not (override_reason or "").strip():
-                    errors["override_reason"] = ["例外登记须说明理由。"]
+                    errors["override_reason"] = [_("例外登记须说明理由。")]
                 else:
                     overridden_by = actor
         if credit_code and Organisation.objects.filter(credit_code=credit_code).exists():
-            errors.setdefault("credit_code", []).append("该统一社会信用代码已登记。")
+            errors.setdefault("credit_code", []).append(_("该统一社会信用代码已登记。"))
     else:
         credit_code = None
     if contact_phone:
@@ -68,9 +68,9 @@ def register_organisation(
         except ValidationError as exc:
             errors["contact_phone"] = exc.messages
     if kind not in Organisation.Kind.values:
-        errors["kind"] = [f"未知的单位类型：{kind}"]
+        errors["kind"] = [_("未知的单位类型：%(kind)s") % {"kind": kind}]
     if Organisation.objects.filter(name=name).exists():
-        errors["name"] = ["同名单位已登记。"]
+        errors["name"] = [_("同名单位已登记。")]
     if errors:
         raise ValidationError(errors)
     try:
@@ -82,7 +82,7 @@ def register_organisation(
                 credit_code_override_reason=(override_reason or "").strip() if overridden_by else "",
             )
     except IntegrityError:  # registered by someone else between our check and this insert
-        raise ValidationError({"name": ["同名或同一信用代码的单位刚刚已被登记，请刷新后选用。"]}) from None
+        raise ValidationError({"name": [_("同名或同一信用代码的单位刚刚已被登记，请刷新后选用。")]}) from None
 
 
 def find_worker(*, id_number=None, phone=None):
@@ -109,16 +109,16 @@ def register_worker(
         errors["id_number"] = exc.messages
     else:
         if find_worker(id_number=id_number):
-            errors["id_number"] = ["该身份证号码已登记，请直接选用已有劳动者。"]
+            errors["id_number"] = [_("该身份证号码已登记，请直接选用已有劳动者。")]
     if phone:
         try:
             phone = identifiers.normalise_phone(phone)
         except ValidationError as exc:
             errors["phone"] = exc.messages
     if not (name or "").strip():
-        errors["name"] = ["请填写姓名。"]
+        errors["name"] = [_("请填写姓名。")]
     if occupation not in Worker.Occupation.values:
-        errors["occupation"] = [f"未知的职业：{occupation}"]
+        errors["occupation"] = [_("未知的职业：%(occupation)s") % {"occupation": occupation}]
     if errors:
         raise ValidationError(errors)
     try:
@@ -129,7 +129,7 @@ def register_worker(
             )
             worker.platforms.set(platforms)
     except IntegrityError:  # the same ID registered by someone else between our check and this insert
-        raise ValidationError({"id_number": ["该身份证号码刚刚已被登记，请直接选用已有劳动者。"]}) from None
+        raise ValidationError({"id_number": [_("该身份证号码刚刚已被登记，请直接选用已有劳动者。")]}) from None
     return worker
 
 

@@ -61,3 +61,17 @@ def issue_documents(label, ids, kinds, actor_id=None):
     """Ask for `kinds` for each object that may have them now (after a set-based transition moved
     them; a transition by a person asks within its own transaction instead)."""
     return documents.issue(label, ids, kinds, actor_id)
+
+
+@shared_task(name="core.tasks.sync_inbox", ignore_result=True)
+def sync_inbox(label, ids):
+    """Bring the inbox tasks of these objects in step with their states (after a large
+    set-based change: core.workflow.follow_journal)."""
+    from django.apps import apps
+    from django.db import transaction
+
+    from .workflow import FLOWS
+
+    model = apps.get_model(label)
+    with transaction.atomic():
+        FLOWS[model].instance.sync_many(ids)

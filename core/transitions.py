@@ -115,7 +115,8 @@ class Machine:
         self.transitions = {t.name: t for t in transitions}
         for t in transitions:
             t.machine = self
-        self.events = dict(events or {})
+        # "linked": another module's object was opened for this one (core.links.record_link).
+        self.events = {"linked": _("关联"), **(events or {})}
         self.state_field = state_field_name(model)
         MACHINES[model] = self
 
@@ -306,9 +307,14 @@ READ_CHUNK = 10_000
 
 
 class Moved(list):
-    """The ids a set-based transition moved; `notifications`: how many notices it stored."""
+    """The ids a set-based transition moved; `journaled`: {id: the payload journaled};
+    `notifications`: how many notices it stored."""
 
     notifications = 0
+
+    def __init__(self):
+        super().__init__()
+        self.journaled = {}
 
 
 def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today=None) -> Moved:
@@ -328,10 +334,15 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
         raise ValueError(f"{model._meta.label}.{name} is not declared for sets (no `changes`)")
     today = today or timezone.localdate()
     state = machine_for(model).state_field
-    # The declared journal values that are the row's own columns come back from the UPDATE itself.
-    local = _own_columns(model, decl.journal.values())
+    # What the journal and the notices for every object read off the row's own columns comes back
+    # from the UPDATE itself.
+    for_notices = set().union(*(notices.columns(n) for n in decl.notices if n.when is None)) if decl.notices else set()
+    local = _own_columns(model, [*decl.journal.values(), *(p.removesuffix("_id") for p in for_notices)])
+    if decl.notices and any(p.removesuffix("_id") not in local for p in for_notices):
+        for_notices = set()  # some notice needs a join: it reads for itself
     moved: list[tuple[Any, str, str]] = []
     bodies: dict = {}
+    returned: dict = {}
     result = Moved()
     with transaction.atomic():
         for source, target in edges(model, name):
@@ -341,6 +352,7 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
             for pk, row in _claim(queryset, state, source, values, returning=local):
                 moved.append((pk, source, target))
                 bodies[pk] = {key: row[path] for key, path in decl.journal.items() if path in row}
+                returned[pk] = row
         if not moved:
             return result
         ids = [pk for pk, _s, _t in moved]
@@ -352,7 +364,9 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
             ((model, pk, name, source, target, bodies[pk]) for pk, source, target in moved),
             actor=actor, comment=comment,
         )
-        result.notifications = notices.send(model, decl.notices, ids, transition=name)
+        result.journaled = bodies
+        result.notifications = notices.send(model, decl.notices, ids, transition=name,
+                                            rows={pk: _as_read(row) for pk, row in returned.items()})
         transitioned.send(sender=model, name=name, ids=ids, objects=None, actor=actor, inputs={})
         if decl.documents:
             documents.request_after_commit(model, ids, decl.documents, actor=actor)
@@ -372,6 +386,12 @@ def _own_columns(model, paths) -> dict:
         if field.concrete and not field.many_to_many:
             out[path] = field
     return out
+
+
+def _as_read(row: dict) -> dict:
+    """A RETURNING row keyed as `.values()` would key it too: a foreign key `mediator` also as
+    `mediator_id`."""
+    return {**row, **{f"{path}_id": value for path, value in row.items()}}
 
 
 def _claim(queryset, state: str, source: str, values: dict, returning: dict) -> list:

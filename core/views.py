@@ -68,6 +68,8 @@ def timeline(obj, *, detail=None) -> list:
         event.from_label = states.get(event.from_state, event.from_state)
         event.to_label = states.get(event.to_state, event.to_state)
         event.detail = detail(event) if detail else ""
+        if event.transition == "linked" and not event.detail:
+            event.detail = (event.payload or {}).get("number", "")
     return events
 
 

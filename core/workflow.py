@@ -33,6 +33,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.dispatch import receiver
+from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django_fsm import FSMFieldMixin
@@ -467,19 +468,41 @@ def has_state_machine(model) -> bool:
 
 @receiver(journal.recorded, dispatch_uid="core.workflow.follow_journal")
 def follow_journal(sender, subjects, event=None, **kwargs):
-    """Every journaled change brings its objects' tasks in step, in the change's own transaction."""
+    """Every journaled change brings its objects' tasks in step, in the change's own transaction.
+
+    Except a set-based change of more than WEIQUAN_INBOX_SYNC_INLINE_MAX objects (a sweep that
+    expires a whole backlog): its objects' tasks are brought in step once it has committed, by the
+    Celery workers (`core.tasks.sync_inbox`), so the change holds its rows' locks for the change
+    alone. Until then the inbox may list work the objects no longer call for; their pages say what
+    is possible. A rolled-back change queues nothing."""
     wanted = {}
     for model, object_id in subjects:
         if model in FLOWS:
             wanted.setdefault(model, set()).add(object_id)
     for model, ids in wanted.items():
         flow_instance = FLOWS[model].instance
-        if event is None:
+        if event is None and len(ids) > settings.WEIQUAN_INBOX_SYNC_INLINE_MAX:
+            sync_after_commit(model, ids)
+        elif event is None:
             # record_many (an import, a sweep): set-based, a fixed number of queries per batch
             flow_instance.sync_many(ids)
-            continue
-        for obj in model._default_manager.filter(pk__in=ids).order_by("pk"):
-            flow_instance.sync(obj, event=event)
+        else:
+            for obj in model._default_manager.filter(pk__in=ids).order_by("pk"):
+                flow_instance.sync(obj, event=event)
 
 
-from .inbox import hydrate, inbox, open_tasks  # noqa: E402,F401  TODO(lead): tests still import these from here
+def sync_after_commit(model, ids, *, batch=20_000) -> None:
+    """Queue the inbox sync of `ids` for after the commit, in batches (inline without a broker)."""
+    from django.db import transaction
+
+    from .tasks import sync_inbox
+
+    label, ids = model._meta.label_lower, sorted(ids)
+
+    def queue():
+        eager = sync_inbox.app.conf.task_always_eager
+        for start in range(0, len(ids), batch):
+            args = (label, ids[start:start + batch])
+            sync_inbox(*args) if eager else sync_inbox.delay(*args)
+
+    transaction.on_commit(queue, robust=True)

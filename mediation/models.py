@@ -148,7 +148,9 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     court_case_number = models.CharField(_("法院案号"), max_length=100, blank=True)
     # The object this mediation was opened for (a dispute case, when casework referred it): a
     # generic link, so mediation needs no other module (core.links); both journals record it.
-    origin_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # One index (origin_id) serves "the mediations of this case"; every index costs a sweep's rows.
+    origin_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    db_index=False)
     origin_id = models.PositiveBigIntegerField(_("来源对象"), null=True, blank=True, db_index=True)
     case = GenericForeignKey("origin_type", "origin_id")
     organisation = models.ForeignKey(

@@ -12,6 +12,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.models import Organisation, Worker
@@ -241,7 +242,7 @@ class ClaimantInputSerializer(serializers.Serializer):
         if "worker" in value:
             worker = Worker.objects.filter(pk=value["worker"]).first()
             if worker is None:
-                raise serializers.ValidationError({"worker": ["未找到该劳动者。"]})
+                raise serializers.ValidationError({"worker": [_("未找到该劳动者。")]})
             value["worker"] = worker
         return value
 

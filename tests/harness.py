@@ -1,8 +1,9 @@
 """The shared scenario harness: what every module's tests need to say a scenario in one line.
 
     walk(case, ["start_screening", ("reject", {"reason": "…"})], actor=officer)
-    assert_contract(Case, CASE_CONTRACT)              # every edge of the machine, and nothing else
-    assert_roles(obj, "accept", may=[officer], may_not=[volunteer])
+    assert_contract(Case, CONTRACT)                   # every edge of the machine, and nothing else
+    assert_role(case, "accept", officer, True, then="accepted")   # offered and done, or neither
+    assert_inbox_after_step(case, "screen", officer, people)      # the inbox is exact after a step
     told("expired", m)                                # what people were told about m, digests too
     with on(D(2027, 2, 10)): …                        # a day and hour, for everything (time-machine)
     parity(by_sweep, by_hand)                         # a timed transition, swept and by hand
@@ -46,19 +47,83 @@ def walk(obj, steps, *, actor, refresh=True):
     return obj
 
 
-def assert_contract(model, table: dict[str, set[tuple[str, str]]]):
-    """The machine has exactly the transitions and (source, target) edges of DESIGN.md's table."""
-    actual = {name: set(edges(model, name)) for name in transition_names(model)}
-    assert actual == table
-    assert set(machine_for(model).transitions) == set(table)
+def assert_contract(model, contract: dict):
+    """The machine has exactly the moves of DESIGN.md's table, `contract`: state -> {transition:
+    target} (a state nothing leaves maps to {}); every transition is declared once."""
+    actual = {}
+    for name in transition_names(model):
+        for source, target in edges(model, name):
+            actual.setdefault(source, {})[name] = target
+    expected = {str(state): {n: str(t) for n, t in moves.items()} for state, moves in contract.items() if moves}
+    assert actual == expected
+    assert sorted(machine_for(model).transitions) == sorted({n for moves in contract.values() for n in moves})
+    states = {str(value) for value, _label in model._meta.get_field(machine_for(model).state_field).choices}
+    assert states == {str(state) for state in contract}, "the table names every state"
 
 
-def assert_roles(obj, name, *, may=(), may_not=()):
-    """Who may run `name` on `obj` as it stands (state and conditions permitting)."""
-    for user in may:
-        assert name in allowed_transitions(obj, user), f"{user} should be able to {name}"
-    for user in may_not:
-        assert name not in allowed_transitions(obj, user), f"{user} should not be able to {name}"
+def assert_role(obj, name, user, allowed: bool, *, inputs=None, then=None):
+    """What `user` may do to `obj`: offered (allowed_transitions) and done through the declared
+    service, the state then `then`; or neither offered nor done (403, nothing changed)."""
+    from django.core.exceptions import PermissionDenied
+
+    assert (name in allowed_transitions(obj, user)) is allowed, f"{user}: {name} offered should be {allowed}"
+    before = str(getattr(obj, machine_for(obj).state_field))
+    run = lambda: declaration(obj, name).run(obj, actor=user, **(inputs or {}))  # noqa: E731
+    if allowed:
+        run()
+        obj.refresh_from_db()
+        assert str(getattr(obj, machine_for(obj).state_field)) == str(then)
+    else:
+        try:
+            run()
+        except PermissionDenied:
+            pass
+        else:
+            raise AssertionError(f"{user} could {name}")
+        obj.refresh_from_db()
+        assert str(getattr(obj, machine_for(obj).state_field)) == before
+
+
+def open_tasks_of(obj) -> list:
+    """The object's open inbox tasks (its module's flow), oldest first."""
+    from core.inbox import open_tasks
+    from core.workflow import flow_for
+
+    return list(open_tasks().filter(artifact_object_id=obj.pk, process__flow_class=type(flow_for(obj))).order_by("pk"))
+
+
+def inbox_of(user, scope="mine", model=None) -> set:
+    """{(object id, task node name)} in the user's inbox (of one model's flow, when given)."""
+    from core.inbox import inbox
+    from core.workflow import FLOWS
+
+    tasks = inbox(user, scope=scope)
+    if model is not None:
+        tasks = tasks.filter(process__flow_class=FLOWS[model])
+    return {(t.artifact_object_id, t.flow_task.name) for t in tasks}
+
+
+def inbox_items(user, scope="mine") -> list:
+    """The user's inbox rows as the page shows them (object, action, deadline)."""
+    from core.inbox import hydrate, inbox
+
+    return hydrate(inbox(user, scope=scope), user)
+
+
+def assert_inbox_after_step(obj, node, owner, people: dict):
+    """After a step: the object has exactly the task its state calls for (`node`, or none), held by
+    `owner` (or waiting in its pool when None), and nobody holds a task they cannot act on."""
+    from core.roles import may_act
+
+    tasks = open_tasks_of(obj)
+    state = getattr(obj, machine_for(obj).state_field)
+    assert [t.flow_task.name for t in tasks] == ([node] if node else []), state
+    if node:
+        assert tasks[0].owner_id == (owner.pk if owner else None), (state, tasks[0].owner_id)
+    for who, user in people.items():
+        for object_id, _node in inbox_of(user, model=type(obj)):
+            held = type(obj)._default_manager.get(pk=object_id)
+            assert may_act(user, held), (who, state)
 
 
 def told(key_part, obj=None) -> list[SimpleNamespace]:
@@ -66,12 +131,11 @@ def told(key_part, obj=None) -> list[SimpleNamespace]:
     alone or in a digest listing many objects."""
     out = []
     for note in Notification.objects.order_by("id"):
-        entries = note.items or [{"object_id": note.object_id, "key": note.key, "message": note.message}]
-        for item in entries:
-            if key_part in item["key"] and (obj is None or item["object_id"] == str(obj.pk)):
+        entries = note.items or [[note.object_id, note.key, note.message]]
+        for object_id, key, message in entries:
+            if key_part in key and (obj is None or object_id == str(obj.pk)):
                 out.append(SimpleNamespace(recipient=note.recipient, recipient_id=note.recipient_id,
-                                           key=item["key"], message=item["message"], digest=bool(note.items),
-                                           notification=note))
+                                           key=key, message=message, digest=bool(note.items), notification=note))
     return out
 
 

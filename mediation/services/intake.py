@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import journal
+from core import journal, links
 from core.models import Organisation, Worker
 from core.roles import Role
 from core.services import next_numbers, require_perm
@@ -154,3 +154,4 @@ def on_case_referred(sender, name, objects, actor, inputs, **kwargs):
         referred_on=inputs.get("referred_on"), organisation=inputs.get("organisation"),
         comment=inputs.get("comment", ""),
     )
+    links.record_link(case, case.opened_mediation, actor=actor)

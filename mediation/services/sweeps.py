@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from core import notices
 from core.notices import Field, Notice, RoleMembers
 from core.roles import Role
-from core.transitions import bulk_transition, chunks
+from core.transitions import bulk_transition
 
 from ..models import DEADLINE_STATES, PERFORMANCE_STATES, Instalment, Mediation
 from ..rules import payment_cutoff
@@ -48,8 +48,7 @@ def sweep_deadlines(*, today=None) -> dict:
     with transaction.atomic():
         expired = bulk_transition(Mediation.objects.filter(deadline__lt=today), "expire", today=today,
                                   comment=str(_("调解期限届满未达成协议（期限巡检）")))
-        returned = sum(Mediation.objects.filter(pk__in=chunk, returned_to_court_on__isnull=False).count()
-                       for chunk in chunks(expired))
+        returned = sum(1 for body in expired.journaled.values() if body.get("returned_to_court_on"))
         due = list(Mediation.objects.filter(state__in=DEADLINE_STATES, deadline__gte=today, deadline__lte=horizon)
                    .values_list("pk", flat=True))
         warned = notices.send(Mediation, [deadline_warning(today)], due, digest=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casework import services
@@ -152,7 +153,7 @@ def test_pdf_metadata_and_archival_variant(django_capture_on_commit_callbacks, s
     assert info["Author"] == settings.WEIQUAN_ISSUING_ORGANISATION
     assert info["Subject"].startswith("劳动争议维权案件摘要")
     assert document.verification_code in info["Keywords"]
-    assert info["CreationDate"].startswith(f"{document.rendered_at:%Y}")
+    assert info["CreationDate"].startswith(f"{timezone.localtime(document.rendered_at):%Y}")  # Shanghai's year
     if settings.WEIQUAN_DOCUMENT_PDF_VARIANT == "pdf/a-3b":
         xmp = subprocess.run(["pdfinfo", "-meta", document.file.path], capture_output=True, check=True, text=True).stdout
         assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp

@@ -23,7 +23,7 @@ from core.roles import Role
 from core.errors import TransitionRefused
 from tests.scenarios import PATHS, advance, case_in_state, make_case, make_user, supervisor
 
-PROTECT = "casework.Event:journal_append_only"
+PROTECT = "core.Event:journal_append_only"
 
 
 @pytest.fixture(autouse=True)
@@ -74,12 +74,17 @@ def test_every_transition_writes_exactly_one_event(target):
     case = make_case(actor=actor)
     for step in PATHS[target]:
         name = step if isinstance(step, str) else step[0]
-        # Counted on the case: refer_to_mediation also opens a mediation, which journals its creation.
-        before_count = journal.events_for(case).count()
+        # Counted on the case: refer_to_mediation also opens a mediation, which journals its creation,
+        # and journals the link on the case ("linked", after the transition's own event).
+        before_count = journal.events_for(case).exclude(transition="linked").count()
         from_state = _state_in_db(case)
         advance(case, step, actor=actor)
-        assert journal.events_for(case).count() == before_count + 1, name
-        event = journal.events_for(case).order_by("-id").first()
+        assert journal.events_for(case).exclude(transition="linked").count() == before_count + 1, name
+        event = journal.events_for(case).exclude(transition="linked").order_by("-id").first()
+        if name == "refer_to_mediation":
+            link = journal.events_for(case).order_by("-id").first()
+            assert (link.transition, link.payload["object"]) == ("linked", "mediation.mediation")
+            assert link.payload["number"].startswith("TJ-") and link.id > event.id
         assert (event.transition, event.from_state, event.to_state) == (name, from_state, _state_in_db(case))
         assert event.content_type == ContentType.objects.get_for_model(Case)
         assert event.object_id == str(case.pk)

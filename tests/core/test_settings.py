@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def manage(*args, **env):
     base = {k: v for k, v in os.environ.items()
-            if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")
+            if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE",
+                         "DJANGO_ALLOW_ASYNC_UNSAFE")  # (set by pytest-playwright for the live server)
             and not k.startswith("SECURE_") and not k.endswith("_COOKIE_SECURE")}
     base.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "sqlite:///:memory:",
                  "CELERY_BROKER_URL": "", **env})

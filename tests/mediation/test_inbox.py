@@ -17,6 +17,7 @@ from core.transitions import allowed_transitions
 from mediation import rules, services, services as sweeps
 from mediation.flows import MediationFlow
 from mediation.models import Mediation, MediationState as S
+from tests.harness import assert_inbox_after_step, inbox_items, inbox_of, open_tasks_of
 from tests.mediation.helpers import advance, ago, make_court, make_referral, mediation_in_state, today
 from tests.scenarios import make_user, valid_credit_code, valid_resident_id
 
@@ -52,12 +53,6 @@ def users(people):
     return {k: v for k, v in people.items() if k != "court"}
 
 
-def open_tasks_of(m):
-    return list(workflow.open_tasks().filter(artifact_object_id=m.pk, process__flow_class=MediationFlow))
-
-
-def inbox_of(user, scope="mine"):
-    return {(t.artifact_object_id, t.flow_task.name) for t in workflow.inbox(user, scope=scope)}
 
 
 def check_inbox(m, people, client=None):
@@ -66,13 +61,10 @@ def check_inbox(m, people, client=None):
     m.refresh_from_db()
     tasks = open_tasks_of(m)
     node = EXPECTED_NODE[m.state]
-    assert [t.flow_task.name for t in tasks] == ([node] if node else []), m.state
-    owner = None
+    owner = m.mediator if node and node not in POOL_NODES else None
+    assert_inbox_after_step(m, node, owner, users(people))
     if node:
-        task = tasks[0]
-        owner = m.mediator if node not in POOL_NODES else None
-        assert task.owner_id == (owner.pk if owner else None), (m.state, task.owner_id)
-        assert task.status == (STATUS.ASSIGNED if owner else STATUS.NEW)
+        assert tasks[0].status == (STATUS.ASSIGNED if owner else STATUS.NEW)
     for who, user in users(people).items():
         mine = inbox_of(user)
         pooled = owner is None and bool(node) and user.has_perm(tasks[0].owner_permission)
@@ -88,7 +80,7 @@ def check_inbox(m, people, client=None):
     for who in ("mediator", "colleague", "officer", "liaison", "other_liaison", "contact"):
         assert inbox_of(people[who], scope="team") == set()
     if node:
-        item = next(i for i in workflow.hydrate(workflow.inbox(people["supervisor"], scope="team"), people["supervisor"])
+        item = next(i for i in inbox_items(people["supervisor"], scope="team")
                     if i.obj.pk == m.pk)
         assert item.due == expected_due(m), (m.state, item.due)
     if client is not None and node:
@@ -189,7 +181,7 @@ def test_default_and_expiry_by_hand(people):
         step(people, late, name, recent=False)
         check_inbox(late, people)
     assert expected_due(late) < today()  # the first instalment is 40 days overdue: first in the inbox
-    items = workflow.hydrate(workflow.inbox(people["mediator"]), people["mediator"])
+    items = inbox_items(people["mediator"])
     assert items[0].obj.pk == late.pk and items[0].overdue and str(items[0].due_label) == "分期履行期限"
     step(people, late, "default")
     check_inbox(late, people)
@@ -211,7 +203,7 @@ def test_the_confirmation_window_is_the_deadline_when_it_comes_first(people):
     later = ago(-60).isoformat()
     step(people, m, "reach_agreement", {"instalments": [{"due_on": later, "amount": "12000.00"}]})
     window = rules.confirmation_window(m)
-    item = next(i for i in workflow.hydrate(workflow.inbox(people["mediator"]), people["mediator"]) if i.obj.pk == m.pk)
+    item = next(i for i in inbox_items(people["mediator"]) if i.obj.pk == m.pk)
     assert item.due == window.date and str(item.due_label) == "申请司法确认截止"
     check_inbox(m, people)
 

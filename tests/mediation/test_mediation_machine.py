@@ -15,6 +15,7 @@ from core.errors import TransitionRefused
 from core.transitions import allowed_transitions, transition_names
 from mediation import services
 from mediation.models import Mediation, MediationState
+from tests.harness import assert_contract, assert_role
 from tests.mediation.helpers import (
     TOTAL,
     advance,
@@ -99,13 +100,8 @@ def events(m):
 
 
 def test_model_defines_exactly_the_contract():
-    model_moves = {}
-    for t in Mediation._meta.get_field("state").get_all_transitions(Mediation):
-        model_moves.setdefault(t.source, {})[t.name] = t.target
-    expected = {str(k): {n: str(v) for n, v in moves.items()} for k, moves in CONTRACT.items() if moves}
-    assert model_moves == expected
+    assert_contract(Mediation, CONTRACT)
     assert sorted(transition_names(Mediation)) == ALL_TRANSITIONS
-    assert {str(s) for s in S} == {str(s) for s in CONTRACT}
 
 
 def test_paths_reach_every_state():
@@ -484,18 +480,8 @@ ROLE_TABLE = [
 
 @pytest.mark.parametrize("role,state,name,allowed", ROLE_TABLE)
 def test_role_permissions(role, state, name, allowed):
-    m = mediation_in_state(state)
-    user = make_user(role)
-    assert (name in allowed_transitions(m, user)) is allowed
-    call = lambda: getattr(services, name)(mediation=m, actor=user, **inputs(name))  # noqa: E731
-    if allowed:
-        call()
-        assert m.state == CONTRACT[state][name]
-    else:
-        with pytest.raises(PermissionDenied):
-            call()
-        m.refresh_from_db()
-        assert m.state == state
+    assert_role(mediation_in_state(state), name, make_user(role), allowed, inputs=inputs(name),
+                then=CONTRACT[state].get(name))
 
 
 def test_assigned_mediator_works_their_own_mediation_only():

@@ -71,7 +71,7 @@ def test_a_sweep_tells_each_person_once_in_a_digest(django_capture_on_commit_cal
     assert result["expired"] == 3
     digest = Notification.objects.get(recipient=mediator, key__startswith="digest:")
     assert len(digest.items) == 3 and "3 件" in digest.message.splitlines()[0]
-    assert {item["object_id"] for item in digest.items} == {str(m.pk) for m in ms}
+    assert {object_id for object_id, _key, _message in digest.items} == {str(m.pk) for m in ms}
     assert Notification.objects.count() - before == 1  # union mediations: no court to tell
     # each item says what a single notice would have said
     for m in ms:
