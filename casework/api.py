@@ -13,12 +13,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import RulesPermission, StandardPagination, TransitionViewSetMixin
+from core.api import TransitionViewSetMixin
 from core.document_api import DocumentsViewSetMixin
 
 from . import serializers as s
@@ -84,11 +84,11 @@ class CaseViewSet(
     """
 
     queryset = Case.objects.all()
-    serializer_class = s.CaseDetailSerializer
     detail_serializer_class = s.CaseDetailSerializer
-    permission_classes = [permissions.IsAuthenticated, RulesPermission]
+    list_serializer_class = s.CaseListSerializer
+    create_input = s.CaseCreateSerializer
+    create_service = staticmethod(services.create_case)
     object_permission = "casework.view_case"
-    pagination_class = StandardPagination
     filterset_class = CaseFilter
     search_fields = ["number", "claimants__name", "respondents__name"]
     ordering_fields = ["received_on", "screening_due_on", "limitation_ends_on", "number", "updated_at", "id"]
@@ -107,15 +107,6 @@ class CaseViewSet(
             "categories",
             Prefetch("claims", queryset=Claim.objects.select_related("category")),
         )
-
-    def get_serializer_class(self):
-        return s.CaseListSerializer if self.action == "list" else s.CaseDetailSerializer
-
-    def create(self, request):
-        data = s.CaseCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = services.create_case(actor=request.user, **data.validated_data)
-        return Response(self.detail_data(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=s.EvidenceSerializer(many=True), filters=False)
     @extend_schema(methods=["POST"], request={"multipart/form-data": s.EvidenceUploadSerializer},

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import identifiers
-from core.inputs import DATE_INPUT, staff_users
+from core.inputs import DATE_INPUT, FilterForm, staff_users
 from core.models import Category, Organisation, Worker
 from core.roles import Role
 
@@ -46,7 +46,9 @@ class EvidenceForm(forms.Form):
 # --------------------------------------------------------------------------------------------------
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(FilterForm):
+    multiple, single, flags = ("state",), ("category", "channel", "handler"), ("is_group", "overdue", "limitation_ending")
+
     q = forms.CharField(label=_("搜索"), required=False, widget=forms.TextInput(
         attrs={"placeholder": _("案件编号、劳动者姓名/手机号/身份证号、单位名称/信用代码"), "type": "search"}))
     state = forms.MultipleChoiceField(label=_("状态"), required=False, choices=CaseState.choices,
@@ -68,22 +70,6 @@ class CaseFilterForm(forms.Form):
             (u.pk, u.get_full_name() or u.username)
             for u in staff_users(Role.INTAKE_OFFICER, Role.LAWYER, Role.MEDIATOR, Role.SUPERVISOR)
         ]
-
-    def api_params(self):
-        """The cleaned filters as casework.api.CaseFilter's query parameters (a QueryDict)."""
-        from django.http import QueryDict
-
-        data = self.cleaned_data
-        params = QueryDict(mutable=True)
-        if data.get("state"):
-            params.setlist("state", data["state"])
-        for name in ("category", "channel", "handler"):
-            if data.get(name):
-                params[name] = data[name]
-        for name in ("is_group", "overdue", "limitation_ending"):
-            if data.get(name):
-                params[name] = "true"
-        return params
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.legal_figures import GROUP_CASE_MIN_CLAIMANTS
-from core.models import Category, Organisation, Worker
+from core.models import Category, ClaimItem, Organisation, Worker
 from core.transitions import declared
 
 # --------------------------------------------------------------------------------------------------
@@ -199,28 +199,12 @@ class CaseClaimant(models.Model):
         return str(self.worker)
 
 
-class Claim(models.Model):
+class Claim(ClaimItem):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims")
-    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT)
-    description = models.CharField(_("请求事项"), max_length=300)
-    amount = models.DecimalField(
-        _("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True,
-        help_text=_("非金钱请求留空。"),
-    )
 
-    class Meta:
+    class Meta(ClaimItem.Meta):
         verbose_name = _("请求事项")
         verbose_name_plural = _("请求事项")
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
-                name="claim_amount_not_negative",
-            )
-        ]
-
-    def __str__(self):
-        return self.description
 
 
 def evidence_upload_to(instance, filename):

@@ -8,7 +8,14 @@ declarations (casework/transitions.py). Output never shows a resident ID number 
 from rest_framework import serializers
 
 from core.models import Category, Organisation, Worker
-from core.serializers import MONEY, OrganisationSummarySerializer, StatefulSerializer, User, UserSummarySerializer
+from core.serializers import (
+    MONEY,
+    OrganisationSummarySerializer,
+    StatefulSerializer,
+    User,
+    UserSummarySerializer,
+    claim_serializer,
+)
 
 from .models import Case, CaseClaimant, Claim, Evidence
 
@@ -35,14 +42,7 @@ class CategorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClaimSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    amount = serializers.DecimalField(**MONEY, read_only=True, allow_null=True)
-
-    class Meta:
-        model = Claim
-        fields = ["id", "category", "description", "amount"]
-        read_only_fields = fields
+ClaimSerializer = claim_serializer(Claim)
 
 
 class CaseListSerializer(serializers.ModelSerializer):

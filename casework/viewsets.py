@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import Icon
 from viewflow.urls import AppMenuMixin, Application, Viewset
 
-from core.site import site
-from core.views import DocumentRequestView, TransitionView
+from core.site import object_pages, site
 
 from . import views
 from .selectors import visible_cases
@@ -39,14 +38,12 @@ class CaseViewset(AppMenuMixin, Viewset):
     add_path = path("new/", views.IntakeView.as_view(), name="add")
     lookup_worker_path = path("lookup/worker/", views.WorkerLookupView.as_view(), name="lookup_worker")
     detail_path = path("<int:pk>/", views.CaseDetailView.as_view(), name="detail")
-    transition_path = path("<int:pk>/transitions/<slug:name>/", TransitionView.as_view(
-        visible=visible_cases, detail_url_name=DETAIL, transition_url_name="casework:cases:transition"), name="transition")
+    transition_path, documents_path = object_pages(
+        visible=visible_cases, detail_url_name=DETAIL, transition_url_name="casework:cases:transition")
     evidence_path = path("<int:pk>/evidence/", views.EvidenceUploadView.as_view(), name="evidence")
     evidence_download_path = path(
         "<int:pk>/evidence/<int:evidence_pk>/", views.EvidenceDownloadView.as_view(), name="evidence_download"
     )
-    documents_path = path("<int:pk>/documents/", DocumentRequestView.as_view(visible=visible_cases, detail_url_name=DETAIL),
-                          name="documents")
 
 
 @site.register

@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -75,6 +75,13 @@ class TransitionViewSetMixin:
     """
 
     detail_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+    permission_classes = [permissions.IsAuthenticated, RulesPermission]
+    pagination_class = StandardPagination
+    # The list's rows (lighter than the detail), and creation: the body's serializer and the
+    # service that makes the object (`staticmethod(services.create_case)`).
+    list_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+    create_input: ClassVar[type[serializers.Serializer] | None] = None
+    create_service = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -101,9 +108,32 @@ class TransitionViewSetMixin:
         obj = self.get_object()
         return Response(EventSerializer(journal.events_for(obj), many=True).data)
 
+    def get_serializer_class(self):
+        if self.action == "list" and self.list_serializer_class is not None:
+            return self.list_serializer_class
+        return self.detail_serializer_class
+
+    def create(self, request):
+        if self.create_input is None:
+            raise MethodNotAllowed(request.method)
+        data = self.create_input(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        obj = self.create_service(actor=request.user, **data.validated_data)
+        return Response(self.detail_data(obj), status=status.HTTP_201_CREATED)
+
     def detail_data(self, obj) -> dict:
         fresh = self.get_queryset().get(pk=obj.pk)
         return self.detail_serializer_class(fresh, context=self.get_serializer_context()).data
+
+    def run_action(self, request, input_serializer, service, **extra):
+        """An action on one object that is not a transition (recusal, reassignment…): parse the
+        body with `input_serializer`, call `service(<subject>=obj, actor=…, **input)`; return the
+        object and what the service returned."""
+        obj = self.get_object()
+        data = input_serializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        subject = machine_for(obj).subject
+        return obj, service(**{subject: obj}, actor=request.user, **data.validated_data, **extra)
 
 
 def _transition_schema(viewset, machine):

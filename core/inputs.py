@@ -227,3 +227,29 @@ def form_for(name: str, inputs: dict[str, Input], *, bases=(), comment_label=Non
     attrs["comment"] = forms.CharField(label=comment_label or _("备注"), required=False,
                                        widget=forms.Textarea(attrs={"rows": 3}))
     return type(name, (*bases, InputForm), attrs)
+
+
+class FilterForm(forms.Form):
+    """A list's filter form whose cleaned values are the query parameters of the API's filter
+    (django-filter does the filtering for the page and the API alike). Subclasses name their
+    fields by kind: several values, one value, yes/no."""
+
+    multiple: tuple[str, ...] = ()
+    single: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def api_params(self):
+        from django.http import QueryDict
+
+        data = self.cleaned_data
+        params = QueryDict(mutable=True)
+        for name in self.multiple:
+            if data.get(name):
+                params.setlist(name, data[name])
+        for name in self.single:
+            if data.get(name):
+                params[name] = data[name]
+        for name in self.flags:
+            if data.get(name):
+                params[name] = "true"
+        return params

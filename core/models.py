@@ -174,6 +174,30 @@ class Category(models.Model):
         return self.name
 
 
+class ClaimItem(models.Model):
+    """One thing a worker asks for (a module's claims: a case's, a mediation's), with an amount
+    when it is money. Abstract: each module keeps its claims beside the object they belong to."""
+
+    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT)
+    description = models.CharField(_("请求事项"), max_length=300)
+    amount = models.DecimalField(
+        _("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True, help_text=_("非金钱请求留空。"),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="%(app_label)s_%(class)s_amount_not_negative",
+            )
+        ]
+
+    def __str__(self):
+        return self.description
+
+
 class NumberSequence(models.Model):
     """One row per (prefix, year): WQ-2026-…, TJ-2026-…. Locked while numbers are taken
     (`core.services.next_numbers`), so numbers never repeat or skip."""

@@ -131,3 +131,18 @@ class StatefulSerializer(serializers.ModelSerializer):
         from .transitions import allowed_transitions
 
         return allowed_transitions(obj, self.context["request"].user)
+
+
+def claim_serializer(model):
+    """The read-only shape of a module's claims (core.models.ClaimItem): the same for every module."""
+
+    class Meta:
+        fields = ["id", "category", "description", "amount"]
+        read_only_fields = fields
+
+    Meta.model = model
+    return type(f"{model.__name__}Serializer", (serializers.ModelSerializer,), {
+        "category": serializers.SlugRelatedField(slug_field="code", read_only=True),
+        "amount": serializers.DecimalField(**MONEY, read_only=True, allow_null=True),
+        "Meta": Meta,
+    })

@@ -19,6 +19,17 @@ def require_perm(actor, perm, obj=None):
         raise PermissionDenied(_("您没有权限执行此操作。"))
 
 
+def _phone(value, field: str, errors: dict) -> str:
+    """The normalised phone number, or "" with the reason in `errors[field]`."""
+    if not value:
+        return ""
+    try:
+        return identifiers.normalise_phone(value)
+    except ValidationError as exc:
+        errors[field] = exc.messages
+        return value
+
+
 def required_text(field: str, value: str, message: str) -> str:
     """The stripped text, or a 400 field error with `message` when it is blank."""
     value = (value or "").strip()
@@ -62,11 +73,7 @@ def register_organisation(
             errors.setdefault("credit_code", []).append(_("该统一社会信用代码已登记。"))
     else:
         credit_code = None
-    if contact_phone:
-        try:
-            contact_phone = identifiers.normalise_phone(contact_phone)
-        except ValidationError as exc:
-            errors["contact_phone"] = exc.messages
+    contact_phone = _phone(contact_phone, "contact_phone", errors)
     if kind not in Organisation.Kind.values:
         errors["kind"] = [_("未知的单位类型：%(kind)s") % {"kind": kind}]
     if Organisation.objects.filter(name=name).exists():
@@ -110,11 +117,7 @@ def register_worker(
     else:
         if find_worker(id_number=id_number):
             errors["id_number"] = [_("该身份证号码已登记，请直接选用已有劳动者。")]
-    if phone:
-        try:
-            phone = identifiers.normalise_phone(phone)
-        except ValidationError as exc:
-            errors["phone"] = exc.messages
+    phone = _phone(phone, "phone", errors)
     if not (name or "").strip():
         errors["name"] = [_("请填写姓名。")]
     if occupation not in Worker.Occupation.values:

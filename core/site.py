@@ -34,6 +34,21 @@ class InboxViewset(AppMenuMixin, Viewset):
     reassign_path = path("<int:task_pk>/reassign/", views.ReassignView.as_view(), name="reassign")
 
 
+def object_pages(*, visible, detail_url_name, transition_url_name):
+    """The two pages every stateful object has, for a module's Viewset:
+
+        transition_path, documents_path = object_pages(visible=visible_cases, …)
+
+    (`<pk>/transitions/<name>/`: the one transition view; `<pk>/documents/`: ask for a PDF)."""
+    return (
+        path("<int:pk>/transitions/<slug:name>/", views.TransitionView.as_view(
+            visible=visible, detail_url_name=detail_url_name, transition_url_name=transition_url_name),
+            name="transition"),
+        path("<int:pk>/documents/", views.DocumentRequestView.as_view(visible=visible, detail_url_name=detail_url_name),
+             name="documents"),
+    )
+
+
 class _Registry:
     """`register()` for viewflow containers: viewflow's own leaves the menu without the child."""
 

@@ -32,7 +32,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core import links
-from core.api import RulesPermission, StandardPagination, TransitionViewSetMixin
+from core.api import RulesPermission, TransitionViewSetMixin
 from core.document_api import DocumentsViewSetMixin
 
 from . import importers, services
@@ -106,11 +106,11 @@ class MediationViewSet(
     """
 
     queryset = Mediation.objects.all()
-    serializer_class = s.MediationDetailSerializer
     detail_serializer_class = s.MediationDetailSerializer
-    permission_classes = [permissions.IsAuthenticated, RulesPermission]
+    list_serializer_class = s.MediationListSerializer
+    create_input = s.MediationCreateSerializer
+    create_service = staticmethod(services.create_referral)
     object_permission = "mediation.view_mediation"
-    pagination_class = StandardPagination
     filterset_class = MediationFilter
     search_fields = ["number", "court_case_number", "title", "claimants__name", "respondents__name"]
     ordering_fields = ["deadline", "referred_on", "accepted_on", "number", "updated_at", "id"]
@@ -126,15 +126,6 @@ class MediationViewSet(
             Prefetch("sessions", queryset=MediationSession.objects.select_related("recorded_by", "mediation")),
             Prefetch("agreement__instalments"),
         )
-
-    def get_serializer_class(self):
-        return s.MediationListSerializer if self.action == "list" else s.MediationDetailSerializer
-
-    def create(self, request):
-        data = s.MediationCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        mediation = services.create_referral(actor=request.user, **data.validated_data)
-        return Response(self.detail_data(mediation), status=status.HTTP_201_CREATED)
 
     # --- sessions and payments ------------------------------------------------------------------
 
@@ -182,30 +173,21 @@ class MediationViewSet(
     @action(detail=True, methods=["post"])
     def recuse(self, request, pk=None):
         """The mediator steps aside (回避), or a supervisor removes them; optionally a replacement."""
-        mediation = self.get_object()
-        data = s.RecuseInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.recuse(mediation=mediation, actor=request.user, **data.validated_data)
+        mediation, _result = self.run_action(request, s.RecuseInputSerializer, services.recuse)
         return Response(self.detail_data(mediation))
 
     @extend_schema(request=s.ReassignInputSerializer, responses={200: s.MediationDetailSerializer, 400: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         """A supervisor gives the mediation to another mediator (conflict-checked)."""
-        mediation = self.get_object()
-        data = s.ReassignInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.reassign_mediator(mediation=mediation, actor=request.user, **data.validated_data)
+        mediation, _result = self.run_action(request, s.ReassignInputSerializer, services.reassign_mediator)
         return Response(self.detail_data(mediation))
 
     @extend_schema(request=s.CommentInputSerializer, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def resolve_case(self, request, pk=None):
         """Resolve the linked case as "mediated" with the agreed (or, once fulfilled, paid) amount."""
-        mediation = self.get_object()
-        data = s.CommentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = services.resolve_linked_case(mediation=mediation, actor=request.user, **data.validated_data)
+        _mediation, case = self.run_action(request, s.CommentInputSerializer, services.resolve_linked_case)
         return Response({"case": case.pk, "number": case.number, "state": case.state,
                          "outcome": case.outcome, "amount_recovered": str(case.amount_recovered)})
 

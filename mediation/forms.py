@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.inputs import DATE_INPUT, DATETIME_INPUT, InputForm, UserChoiceField, staff_users
+from core.inputs import DATE_INPUT, DATETIME_INPUT, FilterForm, InputForm, UserChoiceField, staff_users
 from core.models import Organisation
 from core.roles import Role
 
@@ -235,7 +235,9 @@ class ReassignForm(WorkloadMixin, InputForm):
 # --------------------------------------------------------------------------------------------------
 
 
-class MediationFilterForm(forms.Form):
+class MediationFilterForm(FilterForm):
+    multiple, single, flags = ("state",), ("source", "court", "mediator"), ("overdue", "due_soon", "unassigned")
+
     q = forms.CharField(label=_("搜索"), required=False, widget=forms.TextInput(attrs={
         "type": "search", "placeholder": _("调解编号、法院案号、案由、申请人姓名/身份证号/手机号、被申请单位名称/信用代码")}))
     state = forms.MultipleChoiceField(label=_("状态"), required=False, choices=MediationState.choices,
@@ -254,23 +256,6 @@ class MediationFilterForm(forms.Form):
         self.fields["court"].choices = [("", "—")] + [(c.pk, c.name) for c in courts]
         self.fields["mediator"].choices = [("", "—")] + [
             (u.pk, u.get_full_name() or u.username) for u in active_mediators()]
-
-    def api_params(self):
-        """The cleaned filters as mediation.api.MediationFilter's query parameters."""
-        from django.http import QueryDict
-
-        data = self.cleaned_data
-        params = QueryDict(mutable=True)
-        for name in ("state",):
-            if data.get(name):
-                params.setlist(name, data[name])
-        for name in ("source", "court", "mediator"):
-            if data.get(name):
-                params[name] = data[name]
-        for name in ("overdue", "due_soon", "unassigned"):
-            if data.get(name):
-                params[name] = "true"
-        return params
 
 
 class ImportForm(forms.Form):

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core import legal_figures as law
-from core.models import Category, Organisation, Worker
+from core.models import Category, ClaimItem, Organisation, Worker
 from core.transitions import declared
 
 
@@ -309,25 +309,14 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class MediationClaim(models.Model):
+class MediationClaim(ClaimItem):
     mediation = models.ForeignKey(Mediation, on_delete=models.CASCADE, related_name="claims")
+    # A court's referral list may not name a category.
     category = models.ForeignKey(Category, verbose_name=_("类别"), null=True, blank=True, on_delete=models.PROTECT)
-    description = models.CharField(_("请求事项"), max_length=300)
-    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
 
-    class Meta:
+    class Meta(ClaimItem.Meta):
         verbose_name = _("调解请求事项")
         verbose_name_plural = _("调解请求事项")
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
-                name="mediation_claim_amount_not_negative",
-            )
-        ]
-
-    def __str__(self):
-        return self.description
 
 
 class Extension(models.Model):

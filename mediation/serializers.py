@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.models import Organisation, Worker
-from core.serializers import MONEY, OrganisationSummarySerializer, StatefulSerializer, UserSummarySerializer
+from core.serializers import MONEY, OrganisationSummarySerializer, StatefulSerializer, UserSummarySerializer, claim_serializer
 
 from . import rules
 from .models import (
@@ -47,14 +47,7 @@ class ClaimantSummarySerializer(serializers.Serializer):
     occupation = serializers.CharField(read_only=True)
 
 
-class MediationClaimSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    amount = serializers.DecimalField(**MONEY, read_only=True, allow_null=True)
-
-    class Meta:
-        model = MediationClaim
-        fields = ["id", "category", "description", "amount"]
-        read_only_fields = fields
+MediationClaimSerializer = claim_serializer(MediationClaim)
 
 
 class InstalmentSerializer(serializers.ModelSerializer):

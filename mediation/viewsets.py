@@ -17,8 +17,7 @@ from viewflow import Icon
 from viewflow.urls import AppMenuMixin, Application, Viewset
 
 from core.roles import is_court_liaison
-from core.site import site
-from core.views import DocumentRequestView, TransitionView
+from core.site import object_pages, site
 
 from . import views
 from .rules import is_mediation_staff
@@ -34,15 +33,12 @@ class MediationViewset(AppMenuMixin, Viewset):
 
     index_path = path("", views.MediationListView.as_view(), name="index")
     detail_path = path("<int:pk>/", views.MediationDetailView.as_view(), name="detail")
-    transition_path = path("<int:pk>/transitions/<slug:name>/", TransitionView.as_view(
-        visible=visible_mediations, detail_url_name=DETAIL, transition_url_name="mediation:mediations:transition"),
-        name="transition")
+    transition_path, documents_path = object_pages(
+        visible=visible_mediations, detail_url_name=DETAIL, transition_url_name="mediation:mediations:transition")
     session_path = path("<int:pk>/sessions/new/", views.SessionView.as_view(), name="session")
     payment_path = path("<int:pk>/payments/new/", views.PaymentView.as_view(), name="payment")
     reassign_path = path("<int:pk>/reassign/", views.ReassignView.as_view(), name="reassign")
     recuse_path = path("<int:pk>/recuse/", views.RecuseView.as_view(), name="recuse")
-    documents_path = path("<int:pk>/documents/", DocumentRequestView.as_view(visible=visible_mediations, detail_url_name=DETAIL),
-                          name="documents")
 
 
 class ImportViewset(AppMenuMixin, Viewset):

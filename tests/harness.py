@@ -35,6 +35,31 @@ def on(day: datetime.date, hour: int = 10, minute: int = 0):
         yield
 
 
+def at_once(calls, *, timeout=60):
+    """Run `calls` in threads, each on its own database connection (PostgreSQL: two real
+    transactions racing); return what each returned, or the exception it raised."""
+    import threading
+
+    from django.db import connection
+
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects whatever happened
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results
+
+
 def walk(obj, steps, *, actor, refresh=True):
     """Run declared transitions through their services: each step a name, or (name, inputs); an
     input given as a callable is called first (for rows made on the way)."""
@@ -59,6 +84,27 @@ def assert_contract(model, contract: dict):
     assert sorted(machine_for(model).transitions) == sorted({n for moves in contract.values() for n in moves})
     states = {str(value) for value, _label in model._meta.get_field(machine_for(model).state_field).choices}
     assert states == {str(state) for state in contract}, "the table names every state"
+
+
+def assert_refused_elsewhere(obj, contract, *, actor, inputs):
+    """Every transition the table does not start from `obj`'s state is refused (409) and changes
+    nothing: not the state, not the journal. `inputs(name)`: valid input for each."""
+    from core.errors import TransitionRefused
+
+    state = str(getattr(obj, machine_for(obj).state_field))
+    before = list(journal.events_for(obj).values_list("pk", flat=True))
+    for name in machine_for(obj).transitions:
+        if name in contract[state]:
+            continue
+        try:
+            declaration(obj, name).run(obj, actor=actor, **inputs(name))
+        except TransitionRefused:
+            pass
+        else:
+            raise AssertionError(f"{name} ran from {state}")
+        obj.refresh_from_db()
+        assert str(getattr(obj, machine_for(obj).state_field)) == state, name
+    assert list(journal.events_for(obj).values_list("pk", flat=True)) == before
 
 
 def assert_role(obj, name, user, allowed: bool, *, inputs=None, then=None):

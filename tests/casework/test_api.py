@@ -16,7 +16,6 @@ from rest_framework.test import APIClient
 
 from core import journal
 from casework import services
-from casework import serializers as s
 from core.identifiers import CREDIT_CODE_CHARS
 from casework.models import Case
 from core.models import Organisation, Worker

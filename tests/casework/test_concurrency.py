@@ -7,12 +7,12 @@ gets 409 `conflict`, and nothing of theirs is half-written. Needs PostgreSQL's r
 import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from core import journal, transitions
 from casework.models import Case
 from core.roles import Role
+from tests.harness import at_once
 from tests.scenarios import case_in_state, make_user
 
 # serialized_rollback: the flush after a transactional test would otherwise wipe the seeded roles.
@@ -31,22 +31,7 @@ def race(monkeypatch, *calls):
         return ok
 
     monkeypatch.setattr(transitions, "can_proceed", can_proceed_then_wait)
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever happened
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+    return at_once(calls, timeout=30)
 
 
 def client_for(user):

@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core import diagrams
-from casework import forms, services
-from casework.api import CaseViewSet
+from casework import services
 from casework.models import Case, CaseState as S
 from core.models import Organisation, Worker
 from core.roles import Role

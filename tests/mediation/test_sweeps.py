@@ -16,7 +16,7 @@ from core.roles import Role
 from mediation.transitions import EXPIRY_REASON
 from mediation import rules, services, services as sweeps
 from mediation.models import Mediation, MediationState
-from tests.harness import told, told_one
+from tests.harness import at_once, told, told_one
 from tests.mediation.helpers import advance, ago, frozen, make_court, mediation_in_state, terms, today
 from tests.scenarios import make_user, supervisor
 
@@ -264,22 +264,7 @@ def _at_once(monkeypatch, calls):
         return written
 
     monkeypatch.setattr(journal, "record_many", record_many_then_wait)
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+    return at_once(calls, timeout=60)
 
 
 @pytest.mark.postgres

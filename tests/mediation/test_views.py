@@ -14,7 +14,6 @@ from core import journal
 from core.roles import Role
 from mediation import forms, services, views
 from mediation import serializers as s
-from mediation.api import MediationViewSet
 from mediation.models import Mediation, MediationState as S
 from tests.mediation.helpers import ago, make_court, make_referral, mediation_in_state, mediator, today
 from tests.scenarios import (
