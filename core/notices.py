@@ -252,7 +252,8 @@ def store(rows) -> int:
     columns = "recipient_id, content_type_id, object_id, key, message, items, created_at, emailed"
     now = timezone.now()
     created = []
-    with connection.cursor() as cursor:
+    # (a transaction of its own when the caller has none: the scratch table lives until the commit)
+    with transaction.atomic(), connection.cursor() as cursor:
         # COPY: a digest lists thousands of objects (a large row), a sweep's warnings are thousands
         # of rows; either way COPY takes them faster than a VALUES list the client has to quote,
         # in the same four statements whatever the number.
