@@ -96,3 +96,17 @@ def short_datetime(value):
     if not value:
         return ""
     return f"{_local(value):%Y-%m-%d %H:%M}"
+
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+@register.filter
+def cn_count(n):
+    """A count of days or years as formal documents write it: 1 -> 一, 15 -> 十五, 30 -> 三十
+    (figures from core/legal_figures.py printed in the prose of a notice)."""
+    n = int(n)
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")) + (_DIGITS[ones] if ones else "")
