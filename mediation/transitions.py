@@ -198,4 +198,5 @@ machine = Machine(Mediation, subject="mediation", transitions=[
     "record_payment": _("登记履行款项"),
     "recuse": _("调解员回避"),
     "reassign_mediator": _("改派调解员"),
+    "recount_deadline": _("按节假日数据重算期限"),
 })

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 
 from core import legal_calendar
 from core.errors import TransitionRefused
+from core.journal import events_for
+from core.models import CalendarDay
 from core.transitions import allowed_transitions
 from mediation import rules, services
 from mediation.models import MediationState
@@ -175,3 +177,58 @@ def test_union_agreement_needs_a_court_for_confirmation():
         with pytest.raises(ValidationError) as err:
             services.request_confirmation(mediation=m, actor=supervisor())
         assert "court" in err.value.message_dict
+
+
+# --- provisional deadlines, counted again once their year's holidays are loaded ---------------------
+# 2041 has no holiday data in the seed (chinese-calendar publishes a year at a time), so its
+# deadlines are counted by weekends alone until a test loads the days it needs.
+
+
+def recounts(m):
+    return list(events_for(m).filter(transition="recount_deadline"))
+
+
+def test_a_provisional_deadline_on_a_new_holiday_moves_on_and_nothing_expires_by_the_stale_date():
+    assert not legal_calendar.has_data(2041)
+    with frozen(D(2041, 3, 20)):
+        m = in_progress("union", D(2041, 3, 20))  # 15 days: Thursday 4 April, by weekends alone
+    assert (m.deadline, m.deadline_provisional) == (D(2041, 4, 4), True)
+    CalendarDay.objects.create(date=D(2041, 4, 4), name="清明节")
+    CalendarDay.objects.create(date=D(2041, 4, 5), name="清明节")
+    with frozen(D(2041, 4, 5)):
+        result = services.sweep_deadlines()
+    m.refresh_from_db()
+    assert result["deadlines_recounted"] == 1 and result["expired"] == 0
+    assert (m.state, m.deadline, m.deadline_provisional) == (S.IN_PROGRESS, D(2041, 4, 8), False)
+    [event] = recounts(m)
+    assert event.payload == {"previous_deadline": "2041-04-04", "deadline": "2041-04-08", "provisional": False}
+    assert event.from_state == event.to_state == S.IN_PROGRESS
+    with frozen(D(2041, 4, 5)):
+        assert services.sweep_deadlines()["deadlines_recounted"] == 0
+    assert len(recounts(m)) == 1
+
+
+def test_a_make_up_workday_brings_a_deadline_back_through_its_extensions():
+    with frozen(D(2041, 3, 10)):
+        m = in_progress("union", D(2041, 3, 1))  # 16 March is a Saturday: Monday 18 March, provisional
+        assert (m.deadline, m.deadline_provisional) == (D(2041, 3, 18), True)
+        services.extend(mediation=m, actor=supervisor(), days=5, claimant_consent_on=D(2041, 3, 10),
+                        respondent_consent_on=D(2041, 3, 10))
+        m.refresh_from_db()
+        assert m.deadline == D(2041, 3, 25)  # 23 March, a Saturday: Monday 25 March
+    CalendarDay.objects.create(date=D(2041, 3, 16), is_workday=True, name="调休上班")
+    with frozen(D(2041, 3, 12)):
+        assert services.sweep_deadlines()["deadlines_recounted"] == 1
+    m.refresh_from_db()
+    # 16 March stands (a working day); + 5 days = Thursday 21 March.
+    assert (m.deadline, m.deadline_provisional) == (D(2041, 3, 21), False)
+    assert recounts(m)[0].payload["previous_deadline"] == "2041-03-25"
+
+
+def test_a_deadline_whose_year_is_still_unpublished_is_left_provisional():
+    with frozen(D(2041, 3, 20)):
+        m = in_progress("union", D(2041, 3, 20))
+        assert services.sweep_deadlines()["deadlines_recounted"] == 0
+    m.refresh_from_db()
+    assert (m.deadline, m.deadline_provisional) == (D(2041, 4, 4), True)
+    assert recounts(m) == []
