@@ -18,7 +18,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,13 @@ from core.notices import Field, Notice, RoleMembers
 from core.roles import Role
 from core.transitions import bulk_transition
 
-from ..models import DEADLINE_STATES, PERFORMANCE_STATES, Instalment, Mediation
+from ..models import (
+    DEADLINE_STATES,
+    PERFORMANCE_STATES,
+    Extension,
+    Instalment,
+    Mediation,
+)
 from ..rules import base_period_days, payment_cutoff
 
 
@@ -58,13 +64,15 @@ def recount_provisional_deadlines() -> int:
                .filter(state__in=DEADLINE_STATES, deadline_provisional=True, period_started_on__isnull=False,
                        deadline__year__in=known_years)
                .only("pk", "state", "source", "procedure", "period_started_on", "deadline",
-                     "deadline_provisional", "extensions_in_period"))
+                     "deadline_provisional", "extensions_in_period")
+               .prefetch_related(Prefetch("extensions", queryset=Extension.objects.order_by("id").only("mediation_id", "days"))))
     moved, entries = [], []
     for m in pending:
         due = legal_calendar.deadline(m.period_started_on, base_period_days(m.source, m.procedure))
         provisional = due.provisional
-        extensions = list(m.extensions.order_by("-id").values_list("days", flat=True)[:m.extensions_in_period])
-        for days in reversed(extensions):
+        # this period's extensions: the last `extensions_in_period` (resume starts the count again)
+        extensions = list(m.extensions.all())
+        for days in [x.days for x in extensions[max(0, len(extensions) - m.extensions_in_period):]]:
             due = legal_calendar.deadline(due.date, days)
             provisional = provisional or due.provisional
         if (due.date, provisional) == (m.deadline, m.deadline_provisional):

@@ -232,3 +232,26 @@ def test_a_deadline_whose_year_is_still_unpublished_is_left_provisional():
     m.refresh_from_db()
     assert (m.deadline, m.deadline_provisional) == (D(2041, 4, 4), True)
     assert recounts(m) == []
+
+
+def test_after_resume_only_the_new_periods_extensions_count():
+    with frozen(D(2041, 3, 10)):
+        m = in_progress("union", D(2041, 3, 1))
+        services.extend(mediation=m, actor=supervisor(), days=5, claimant_consent_on=D(2041, 3, 10),
+                        respondent_consent_on=D(2041, 3, 10))
+        services.reach_agreement(mediation=m, actor=supervisor(), **{**terms(), "signed_on": D(2041, 3, 10),
+                                 "effective_on": D(2041, 3, 10),
+                                 "instalments": [{"due_on": D(2041, 4, 10), "amount": "12000"}]})
+        services.request_confirmation(mediation=m, actor=supervisor(), court=make_court())
+        services.reject_confirmation(mediation=m, actor=supervisor(), reason="协议内容违反法律规定")
+    with frozen(D(2041, 4, 3)):
+        services.resume(mediation=m, actor=supervisor())
+    m.refresh_from_db()
+    assert (m.deadline, m.deadline_provisional, m.extensions.count()) == (D(2041, 4, 18), True, 1)
+    CalendarDay.objects.create(date=D(2041, 4, 18), name="测试假日")
+    with frozen(D(2041, 4, 10)):
+        assert services.sweep_deadlines()["deadlines_recounted"] == 1
+    m.refresh_from_db()
+    # 3 April + 15 = Thursday 18 April, now a holiday: Friday 19 April (the first period's
+    # 5-day extension is not counted again).
+    assert (m.state, m.deadline, m.deadline_provisional) == (S.IN_PROGRESS, D(2041, 4, 19), False)
