@@ -79,6 +79,9 @@ def mediation_context(mediation: Mediation, document) -> dict:
         mediation.source != Source.COURT_IN_SUIT or mediation.procedure) else None
     return {
         "mediation": mediation,
+        # The court asked to confirm the agreement: the one chosen at request_confirmation, else the
+        # referring court; a union mediation has none until the parties choose one (then None).
+        "confirmation_court": mediation.confirmation_court or mediation.court,
         "claimants": claimants,
         "respondents": respondents,
         "copies": len(claimants) + len(respondents) + 1,

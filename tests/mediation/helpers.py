@@ -104,7 +104,9 @@ STEPS = {
     "assign_mediator": lambda m, recent, actor: services.assign_mediator(mediation=m, actor=actor, mediator=any_mediator()),
     "reach_agreement": lambda m, recent, actor: services.reach_agreement(mediation=m, actor=actor, **terms(recent)),
     "fail": lambda m, recent, actor: services.fail(mediation=m, actor=actor, reason="双方分歧过大"),
-    "request_confirmation": lambda m, recent, actor: services.request_confirmation(mediation=m, actor=actor),
+    # A union mediation has no referring court: the parties choose one (here a new test court).
+    "request_confirmation": lambda m, recent, actor: services.request_confirmation(
+        mediation=m, actor=actor, court=None if m.court_id else make_court()),
     "confirm": lambda m, recent, actor: services.confirm(mediation=m, actor=actor, ruling_number="（2026）测0203民特1号",
                                                            ruling_date=today()),
     "reject_confirmation": lambda m, recent, actor: services.reject_confirmation(mediation=m, actor=actor, reason="协议内容违反法律规定"),

@@ -108,6 +108,23 @@ def test_confirmation_application_and_acceptance_notice(django_capture_on_commit
     assert f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日届满" in text
 
 
+def test_confirmation_application_of_a_union_mediation(django_capture_on_commit_callbacks):
+    """A union mediation has no referring court: before the parties choose one the application
+    leaves the court's name blank to fill in; after request_confirmation it names the chosen one."""
+    m = mediation_in_state("agreed", source="union")
+    document, text = issued(m, "confirmation_application", django_capture_on_commit_callbacks)
+    assert "司法确认申请书" in text and document.number in text and "请求人民法院依法确认" in text
+    assert "此致人民法院" in text and "年月日" in text  # blanks for the court and the filing date
+    court = make_court(name="厦门市思明区人民法院（工会调解测试）")
+    services.request_confirmation(mediation=m, actor=supervisor(), court=court)
+    m.refresh_from_db()
+    _document, text = issued(m, "confirmation_application", django_capture_on_commit_callbacks)
+    assert f"请求{court.name}依法确认" in text and f"此致{court.name}" in text
+    filed = m.confirmation_requested_on
+    assert f"{filed.year}年{filed.month}月{filed.day}日" in text
+    assert "委派" not in text and "委托（案号" not in text
+
+
 def test_court_summary_in_any_state(django_capture_on_commit_callbacks):
     m = make_referral()
     _document, text = issued(m, "court_summary", django_capture_on_commit_callbacks)
