@@ -9,6 +9,7 @@ settings apply, each from the environment. The test suite uses config/test_setti
 See README.md, "Configuration".
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "core",
     "casework",
     "mediation",
+    "bargaining",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Web pages are Chinese unless the user picked English (the API still follows Accept-Language).
     "core.middleware.UILanguageMiddleware",
+    # A body larger than its path takes is refused (413) before anything reads it (core/limits.py).
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -191,6 +195,23 @@ WEIQUAN_INBOX_SYNC_INLINE_MAX = env.int("WEIQUAN_INBOX_SYNC_INLINE_MAX", default
 # (counted like any period: the last day rolls past rest days and holidays). Union policy, not law.
 WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS = env.int("WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS", default=5)
 
+# --- Input limits (core/limits.py, docs/input-limits.md) -----------------------------------------
+# No date before this one is plausible for anything the system records (0001-01-01 is a typo).
+WEIQUAN_EARLIEST_DATE = datetime.date.fromisoformat(env("WEIQUAN_EARLIEST_DATE", default="1950-01-01"))
+# A date that may lie ahead (an instalment's due date, an agreement's effective date): at most this
+# many years after today.
+WEIQUAN_LATEST_YEARS_AHEAD = env.int("WEIQUAN_LATEST_YEARS_AHEAD", default=10)
+# Nesting of a JSON body or referral-list file (the deepest the API takes is three levels).
+WEIQUAN_JSON_MAX_DEPTH = env.int("WEIQUAN_JSON_MAX_DEPTH", default=20)
+# A body other than an upload (JSON, a form): Django's own limit, checked before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
+# An upload's request (multipart: evidence, a referral list), checked before it is read; files
+# above FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file, not held in memory.
+WEIQUAN_UPLOAD_MAX_BYTES = env.int("WEIQUAN_UPLOAD_MAX_BYTES", default=max(WEIQUAN_EVIDENCE_MAX_BYTES, 20 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# The public verification page (/verify/<code>, no login): the PDF to compare.
+WEIQUAN_VERIFY_UPLOAD_MAX_BYTES = env.int("WEIQUAN_VERIFY_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+
 # --- Documents (core/documents.py, docs/documents.md) -------------------------------------------
 # Printed as the issuer when the handler's profile names no union of their own.
 WEIQUAN_ISSUING_ORGANISATION = env("WEIQUAN_ISSUING_ORGANISATION", default="厦门市总工会")
@@ -215,6 +236,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    # JSON with the bounds of core/limits.py (size and nesting depth); forms and uploads as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weiquan API",

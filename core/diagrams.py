@@ -15,6 +15,7 @@ from html import escape
 
 from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin
+from .transitions import targets
 
 NODE_W, NODE_H, DUMMY_W = 104, 30, 14
 RANK_GAP, NODE_GAP, PAD = 50, 16, 12
@@ -51,9 +52,10 @@ def machine(model):
         for source in sources:
             if t.target is None:
                 continue
-            edge = (source, str(t.target), t.name)
-            if edge not in edges and source in values:
-                edges.append(edge)
+            for target in targets(t):
+                edge = (source, target, t.name)
+                if edge not in edges and source in values:
+                    edges.append(edge)
     return states, edges, str(f.default)
 
 

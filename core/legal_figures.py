@@ -38,3 +38,25 @@ ENFORCEMENT_APPLICATION_YEARS = 2
 # compensation or damages that the employer does not perform -> the worker may apply to the court
 # for a payment order (支付令; Civil Procedure Law Art. 225-228).
 PAYMENT_ORDER_AGREEMENT_BASES = ("wages", "injury_medical", "compensation")
+
+# --- Collective bargaining (bargaining/; 集体合同规定 2004, 劳动和社会保障部令第22号) -----------------
+# Art. 32: a written proposal gets a written reply within 20 days; a refusal needs a proper reason.
+PROPOSAL_REPLY_DAYS = 20
+# Art. 19: equal numbers per side, at least 3 each, one chief each.
+MIN_NEGOTIATORS_PER_SIDE = 3
+# Art. 23: outside experts at most one third of a side, and never its chief.
+MAX_EXPERT_SHARE = (1, 3)
+# Art. 31: a vacant seat is filled within 15 days.
+VACANT_SEAT_FILL_DAYS = 15
+# Art. 36: the draft is adopted with at least 2/3 of the delegates (or workers) present and the
+# approval of more than half of ALL of them (not of those voting).
+VOTE_QUORUM = (2, 3)
+VOTE_APPROVAL_OF_ALL = (1, 2)
+# Art. 38: a term of 1 to 3 years; renewal may be asked within 3 months before it ends.
+CONTRACT_TERM_YEARS = (1, 3)
+RENEWAL_WINDOW_MONTHS = 3
+# Art. 42: filed with the labor administration within 10 days of signing.
+FILING_DAYS = 10
+# Arts. 45, 47: the administration may object within 15 days of receiving it; with no objection
+# the contract takes effect.
+OBJECTION_DAYS = 15

@@ -190,10 +190,17 @@ def transition_names(model) -> list[str]:
     return names
 
 
+def targets(transition) -> list[str]:
+    """Where a django-fsm transition may lead: its target, or each state a RETURN_VALUE target
+    allows (a vote leads to ratified or back to negotiating)."""
+    allowed = getattr(transition.target, "allowed_states", None)
+    return [str(s) for s in allowed] if allowed else [str(transition.target)]
+
+
 def edges(model, name) -> list[tuple[str, str]]:
     """(source, target) of every edge of transition `name`."""
     meta = getattr(model, name)._django_fsm
-    return [(str(source), str(t.target)) for source, t in meta.transitions.items()]
+    return [(str(source), target) for source, t in meta.transitions.items() for target in targets(t)]
 
 
 def allowed_transitions(obj, user) -> list[str]:
