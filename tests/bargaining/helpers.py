@@ -116,6 +116,7 @@ ORDER = ["preparing", "proposed", "negotiating", "drafted", "voting", "ratified"
 def negotiation_in_state(state, *, actor=None, **kw) -> Negotiation:
     """A negotiation brought to `state` through the services, every step dated today."""
     actor = actor or officer()
+    term_years = kw.pop("term_years", 2)
     n = make_negotiation(actor=actor, **kw)
     if state == "preparing":
         return n
@@ -142,7 +143,7 @@ def negotiation_in_state(state, *, actor=None, **kw) -> Negotiation:
     services.record_vote(negotiation=n, actor=actor, method="counted", attendance=9, approvals=8)
     if state == "ratified":
         return n
-    services.sign(negotiation=n, actor=actor, term_years=kw.get("term_years", 2))
+    services.sign(negotiation=n, actor=actor, term_years=term_years)
     if state == "signed":
         return n
     services.file(negotiation=n, actor=actor, authority=labor_bureau())
