@@ -39,8 +39,8 @@ def send_proposal(*, negotiation, actor, proposed_on=None, comment=""):
         raise TransitionRefused(negotiation, "send_proposal", _("暂不能发出要约：%(reasons)s") % {
             "reasons": "；".join(problems)}, unmet=problems) from None
     proposed_on = as_date("proposed_on", proposed_on) or timezone.localdate()
-    check_date("proposed_on", proposed_on, not_before=timezone.localdate(negotiation.created_at),
-               not_before_label=_("登记日期"))
+    # A proposal sent before it was entered here is recorded on its real date.
+    check_date("proposed_on", proposed_on)
     due = reply_due(proposed_on)
 
     def apply(n):
