@@ -21,6 +21,7 @@ from .setup import (  # noqa: F401
     vacant_seats,
     vacate_seat,
 )
+from .statistics import import_order_statistics  # noqa: F401
 from .sweeps import sweep  # noqa: F401
 from .table import record_round, revise_contract  # noqa: F401
 from .transitions import (  # noqa: F401
