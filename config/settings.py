@@ -167,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mediation.tasks.sweep_mediations",
         "schedule": crontab(minute=15, hour="0,7,13"),
     },
+    # Bargaining: effect by lapse, expiry, reply overdue, renewal due (bargaining/services/sweeps.py).
+    "bargaining-sweep": {
+        "task": "bargaining.tasks.sweep_negotiations",
+        "schedule": crontab(minute=30, hour="0,7"),
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------------------
