@@ -192,8 +192,9 @@ class Rows(Input):
         super().__init__(label, form_field=form_field, **kw)
         self.columns = columns
 
-    def serializer_field(self):
-        row = type("RowSerializer", (serializers.Serializer,), {n: c.serializer_field() for n, c in self.columns.items()})
+    def serializer_field(self, name="RowSerializer"):
+        # `name`: the row's OpenAPI component, one per declaration and field (serializer_for).
+        row = type(name, (serializers.Serializer,), {n: c.serializer_field() for n, c in self.columns.items()})
         if self.required:
             return row(many=True)
         return row(many=True, required=False, default=list)
@@ -205,7 +206,12 @@ class Rows(Input):
 def serializer_for(name: str, inputs: dict[str, Input]) -> type[serializers.Serializer]:
     """The API input serializer: `comment` plus the inputs, named as the service's arguments."""
     attrs = {"comment": serializers.CharField(required=False, allow_blank=True, default="")}
-    attrs.update({field_name: spec.serializer_field() for field_name, spec in inputs.items()})
+    for field_name, spec in inputs.items():
+        if isinstance(spec, Rows):
+            row = name.removesuffix("Serializer") + "".join(p.title() for p in field_name.split("_")) + "RowSerializer"
+            attrs[field_name] = spec.serializer_field(name=row)
+        else:
+            attrs[field_name] = spec.serializer_field()
     return type(name, (serializers.Serializer,), attrs)
 
 
