@@ -261,6 +261,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "casework.models.CaseState",
         "MediationStateEnum": "mediation.models.MediationState",
+        # Choice sets under field names another module uses too (kind, procedure, mode).
+        "OrganisationKindEnum": "core.models.Organisation.Kind",
+        "MediationProcedureEnum": "mediation.models.Procedure",
+        "SessionModeEnum": "mediation.models.MediationSession.Mode",
+        "NegotiationStateEnum": "bargaining.models.NegotiationState",
+        "NegotiationProcedureEnum": "bargaining.models.Procedure",
+        "RoundModeEnum": "bargaining.models.Round.Mode",
+        "ElectorateKindEnum": "bargaining.serializers.ELECTORATE_KINDS",
+        "OccupationEnum": "core.models.Worker.Occupation",
     },
 }
 
