@@ -256,7 +256,7 @@ class NegotiationFlow(StateFlow):
             if process is None:
                 process = self.process_class._default_manager.create(
                     flow_class=type(self), artifact_content_type=ct, artifact_object_id=negotiation.pk,
-                    data={"companion": COMPANION}, status=PROCESS.STARTED)
+                    data={"companion": COMPANION}, status=PROCESS.NEW)
             token = self.task_class._meta.get_field("token").get_default()
             self.task_class._default_manager.bulk_create([self.task_class(
                 process=process, flow_task=self.employer_reply, flow_task_type="HUMAN", token=token, data={},
