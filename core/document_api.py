@@ -38,13 +38,18 @@ class DocumentSerializer(serializers.ModelSerializer):
     owner_id = serializers.CharField(source="object_id", read_only=True)
     download_url = serializers.SerializerMethodField()
     verify_url = serializers.SerializerMethodField()
+    failure_reason = serializers.SerializerMethodField(
+        help_text="When `status` is `failed`: why, in plain words for a person (`error` keeps the technical "
+                  "text). POST the same `kind` to the owner's documents/ to try again.",
+    )
 
     class Meta:
         model = Document
         fields = [
             "id", "kind", "title", "number", "verification_code", "owner_type", "owner_id",
             "owner_state", "version", "template_version", "status", "issuer", "sha256", "size",
-            "pages", "pdf_variant", "error", "created_at", "rendered_at", "download_url", "verify_url",
+            "pages", "pdf_variant", "error", "failure_reason", "created_at", "rendered_at", "download_url",
+            "verify_url",
         ]
         read_only_fields = fields
 
@@ -54,6 +59,9 @@ class DocumentSerializer(serializers.ModelSerializer):
     def _absolute(self, path):
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
+
+    def get_failure_reason(self, document) -> str | None:
+        return pipeline.failure_reason(document) or None
 
     def get_download_url(self, document) -> str | None:
         if document.status != Document.Status.READY:
@@ -98,8 +106,9 @@ class DocumentsViewSetMixin:
         summary="Ask for a document (rendered asynchronously)",
         description=(
             "202 with the document row: `status` is `pending` until it has been rendered, then `ready` "
-            "(poll `GET /api/v1/documents/{id}/`). Asking again for the same kind in the same object "
-            "state returns the same row unless `regenerate` is true, which makes the next version and "
+            "(poll `GET /api/v1/documents/{id}/`), or `failed` with `failure_reason`. Asking again for the "
+            "same kind in the same object state returns the same row (a failed one is rendered again, "
+            "keeping its number) unless `regenerate` is true, which makes the next version and "
             "keeps the earlier ones. 409 `document_not_allowed` when the kind is not issued in the "
             "object's current state."
         ),

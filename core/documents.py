@@ -464,6 +464,42 @@ def mark_failed(document_id: int, error: str) -> None:
     )
 
 
+# What a person is told about a failed render, by the error's class (the row's `error` keeps the
+# technical text, "ClassName: message", for the administrator). Transient causes are worth a retry
+# at once; a defect in a template or its data needs someone to fix it first (then a retry works).
+_GONE = {
+    "OwnerMissing": _("该文书所属的记录已不存在，无法生成。"),
+    "UnknownDocumentKind": _("该文书类型已停用，无法生成。"),
+}
+_TRANSIENT = {
+    "OSError", "IOError", "PermissionError", "FileNotFoundError", "FileExistsError", "TimeoutError",
+    "ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "BrokenPipeError",
+    "OperationalError", "InterfaceError", "DatabaseError", "MemoryError", "SoftTimeLimitExceeded",
+    "TimeLimitExceeded", "WorkerLostError",
+}
+_TRANSIENT_REASON = _("文件存储或数据库暂时不可用。请稍后重新生成。")
+_DEFECT_REASON = _(
+    "系统未能用本记录的信息填写文书模板（程序缺陷，错误详情已记录）。请联系系统管理员；"
+    "问题修复后可重新生成。"
+)
+
+
+def failure_cause(document: Document) -> str:
+    """The class name of the error that made the render fail ("" if none is recorded)."""
+    head = (document.error or "").split(":", 1)[0].strip()
+    return head if head.isidentifier() else ""
+
+
+def failure_reason(document: Document) -> str:
+    """Why a failed document failed, in plain words for the person on the page ("" if not failed)."""
+    if document.status != Document.Status.FAILED:
+        return ""
+    cause = failure_cause(document)
+    if cause in _GONE:
+        return str(_GONE[cause])
+    return str(_TRANSIENT_REASON if cause in _TRANSIENT else _DEFECT_REASON)
+
+
 def sha256_of(fileobj) -> str:
     digest = hashlib.sha256()
     for chunk in fileobj.chunks() if hasattr(fileobj, "chunks") else iter(partial(fileobj.read, 1 << 16), b""):

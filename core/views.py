@@ -94,7 +94,7 @@ def page_context(request, obj, *, transition_url_name, detail=None) -> dict:
     return {
         "buttons": buttons,
         "events": timeline(obj, detail=detail),
-        "documents": list(documents.documents_for(obj).order_by("kind", "-version")),
+        "documents": documents_panel(obj, kinds),
         "kinds": kinds,
         "task": task,
         "can_claim": task is not None and flow.can_claim(user, task),
@@ -103,6 +103,20 @@ def page_context(request, obj, *, transition_url_name, detail=None) -> dict:
         "diagram": diagrams.state_machine_svg(type(obj), current=str(getattr(obj, machine.state_field)),
                                               allowed=allowed, labels=machine.labels),
     }
+
+
+def documents_panel(obj, kinds) -> list:
+    """The object's documents, newest version of each kind first. A kind whose newest version
+    failed carries `failure_reason` (plain words) and, when it may be asked for now, `can_retry`."""
+    rows = list(documents.documents_for(obj).order_by("kind", "-version"))
+    offered = {k.name for k in kinds}
+    seen = set()
+    for row in rows:
+        row.latest = row.kind not in seen
+        seen.add(row.kind)
+        row.failure_reason = documents.failure_reason(row) if row.latest else ""
+        row.can_retry = bool(row.failure_reason) and row.kind in offered
+    return rows
 
 
 def reassign_candidates(task, obj):
@@ -255,6 +269,9 @@ class DocumentRequestView(LoginRequiredMixin, View):
             document.refresh_from_db()
             if document.status == document.Status.READY:
                 messages.success(request, _("文书已生成：%(title)s %(number)s") % {"title": document.title, "number": document.number})
+            elif document.status == document.Status.FAILED:
+                messages.error(request, _("文书生成失败：%(title)s。%(reason)s") % {
+                    "title": document.title, "reason": documents.failure_reason(document)})
             else:
                 messages.info(request, _("文书生成中：%(title)s，请稍后刷新。") % {"title": document.title})
         return HttpResponseRedirect(reverse(self.detail_url_name, args=[owner.pk]) + "#documents")
