@@ -10,8 +10,6 @@ never holds them for anyone else, so no template can show them by mistake.
 
 from __future__ import annotations
 
-import difflib
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -21,9 +19,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from core import errors
@@ -32,7 +31,7 @@ from core.roles import is_company_contact
 from core.views import ObjectFormView, page_context, service_errors
 
 from . import page_forms as f
-from . import selectors, services
+from . import contract_text, selectors, services
 from .documents import event_detail
 from .models import TEAM_STATES, NegotiationState as S, Position, Round, Side, UnionNote
 from .rules import composition_problems, renewal_opens
@@ -112,33 +111,33 @@ def next_date(n):
 # --------------------------------------------------------------------------------------------------
 
 
-def redline(old: str, new: str) -> str:
-    """The changes from `old` to `new` as HTML: <del> what went, <ins> what came, character by
-    character within a changed line (Chinese has no spaces to split words on)."""
+STATUS_LABELS = {"added": _lazy("新增"), "removed": _lazy("删除"), "changed": _lazy("修改"), "unchanged": _lazy("未改")}
+
+
+def redline_html(old, new) -> dict:
+    """The redline between two versions (bargaining.contract_text.redline, the API's too), as HTML:
+    clause by clause, <del> what went and <ins> what came."""
+    red = contract_text.redline(old, new)
     out = []
-    a, b = old.splitlines(), new.splitlines()
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.extend(f'<div class="wq-rl-line">{escape(line) or "&nbsp;"}</div>' for line in a[i1:i2])
-        elif op == "replace" and i2 - i1 == j2 - j1:
-            for x, y in zip(a[i1:i2], b[j1:j2]):
-                out.append(f'<div class="wq-rl-line changed">{_chars(x, y)}</div>')
+    for row in red["clauses"]:
+        status = row["status"]
+        number = row["to_number"] or row["from_number"]
+        head = format_html('<div class="wq-rl-head"><b>{}</b> {} <span class="wq-tag rl-{}">{}</span></div>',
+                           _("第%(n)d条") % {"n": number}, row["title"], status, STATUS_LABELS[status])
+        if status == "changed":
+            body = "".join(
+                str(format_html("<del>{}</del>", op["text"])) if op["op"] == "delete"
+                else str(format_html("<ins>{}</ins>", op["text"])) if op["op"] == "insert"
+                else str(escape(op["text"])) for op in row["diff"])
+        elif status == "added":
+            body = str(format_html("<ins>{}</ins>", row["to_text"]))
+        elif status == "removed":
+            body = str(format_html("<del>{}</del>", row["from_text"]))
         else:
-            out.extend(f'<div class="wq-rl-line gone"><del>{escape(line)}</del></div>' for line in a[i1:i2])
-            out.extend(f'<div class="wq-rl-line came"><ins>{escape(line)}</ins></div>' for line in b[j1:j2])
-    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above
-
-
-def _chars(x, y):
-    parts = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes():
-        if op == "equal":
-            parts.append(escape(x[i1:i2]))
-        if op in ("delete", "replace"):
-            parts.append(f"<del>{escape(x[i1:i2])}</del>")
-        if op in ("insert", "replace"):
-            parts.append(f"<ins>{escape(y[j1:j2])}</ins>")
-    return "".join(parts)
+            body = str(escape(row["to_text"]))
+        out.append(f'<div class="wq-rl-clause {status}" data-status="{status}">{head}<div class="wq-rl-text">{body}</div></div>')
+    red["html"] = mark_safe("".join(out))  # noqa: S308 - every piece escaped above
+    return red
 
 
 def gap_charts(rows) -> dict:
@@ -173,22 +172,8 @@ def costing_of(negotiation):
 
 
 def costs_by_topic(costing) -> dict:
-    """{topic id: {…}} from whatever cost_negotiation returns: a mapping by topic, a list of rows
-    with "topic", or an object with `.topics`."""
-    if costing is None:
-        return {}
-    rows = getattr(costing, "topics", None)
-    if rows is None and isinstance(costing, dict):
-        rows = costing.get("topics", costing)
-    if isinstance(rows, dict):
-        return {getattr(k, "pk", k): v for k, v in rows.items()}
-    out = {}
-    for row in rows or ():
-        topic = row.get("topic") if isinstance(row, dict) else getattr(row, "topic", None)
-        key = getattr(topic, "pk", topic)
-        if key is not None:
-            out[key] = row
-    return out
+    """{topic id: row} from cost_negotiation's rows (each with its "topic" id)."""
+    return {row["topic"]: row for row in costing or ()}
 
 
 def negotiation_context(request, negotiation, **extra):
@@ -232,7 +217,7 @@ def negotiation_context(request, negotiation, **extra):
             b = numbers.get(int(request.GET.get("to", 0))) or versions[-1]
         except ValueError:
             a, b = versions[-2], versions[-1]
-        red = {"from": a, "to": b, "html": redline(a.text, b.text)}
+        red = {**redline_html(a, b), "from": a, "to": b}
 
     actions = []
     if staff:
