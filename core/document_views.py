@@ -16,16 +16,15 @@ from django.views.decorators.http import require_http_methods
 from . import documents
 from .models import Document
 
-# A document PDF is a few hundred KiB; anything far larger is not one of ours.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
 
 class VerifyUploadForm(forms.Form):
     file = forms.FileField(label=_("上传待核验的 PDF 文件"))
 
     def clean_file(self):
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_BYTES:
+        # A document PDF is a few hundred KiB; anything far larger is not one of ours. (A body
+        # larger than this is refused before it is read: core.middleware.RequestSizeLimitMiddleware.)
+        if f.size > settings.WEIQUAN_VERIFY_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(_("文件过大，不是本系统出具的文书。"))
         return f
 

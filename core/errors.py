@@ -58,6 +58,13 @@ class DocumentNotAllowed(Refusal):
     code = "document_not_allowed"
 
 
+class RequestTooLarge(Refusal):
+    """The request's body is larger than the path takes (core/limits.py, `body_limit()`)."""
+
+    code = "request_too_large"
+    default_message = _("请求内容过大。")
+
+
 # Everything `describe()` knows: what a view catches to show the user.
 HANDLED = (ValidationError, PermissionDenied, ConcurrentTransition, TransitionNotAllowed, Refusal)
 
@@ -77,6 +84,7 @@ KINDS = {
     "transition_not_allowed": Kind(status.HTTP_409_CONFLICT, "page"),
     "document_not_allowed": Kind(status.HTTP_409_CONFLICT, "form"),
     "refused": Kind(status.HTTP_409_CONFLICT, "form"),
+    "request_too_large": Kind(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "form"),
 }
 
 CONFLICT_MESSAGE = _("刚刚已被他人更新，请刷新确认当前状态后重试。您填写的内容已保留。")

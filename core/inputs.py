@@ -3,8 +3,13 @@
 A transition declaration (core/transitions.py) lists its inputs with these; `serializer_for()` and
 `form_for()` build the API's input serializer and the page's (and the admin's) form from the same
 list, so the API and the screens ask for the same things, under the same names, and hand the same
-keyword arguments to the same service. The fields only parse: every rule about the values
-themselves stays in the module's services, so all paths refuse the same things the same way.
+keyword arguments to the same service. The fields only parse, with the rules every input obeys
+(core/limits.py: texts without control characters and with something visible, dates in their
+plausible range); every rule about the values in their context stays in the module's services,
+which check the same limits again, so all paths refuse the same things the same way.
+
+`TextField`/`DateField` (DRF) and `TextFormField`/`DateFormField` (forms) are those fields, for
+hand-written serializers and forms too.
 """
 
 from __future__ import annotations
@@ -13,12 +18,87 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
+
+from . import limits
 
 # Large enough for any amount the models hold; two decimals like every money column.
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # <input type="date"> takes only ISO dates, whatever the language's display format.
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
+
+
+# --------------------------------------------------------------------------------------------------
+# Fields with the limits of core/limits.py
+# --------------------------------------------------------------------------------------------------
+
+
+def _invisible(raw: str, cleaned: str) -> bool:
+    """A value that had characters and has nothing visible left once cleaned."""
+    return (bool(cleaned) and not limits.has_visible(cleaned)) or (not cleaned and bool(raw.strip()))
+
+
+class TextField(serializers.CharField):
+    """A text without control or format characters (core.limits.clean_text); a value with nothing
+    visible left is refused (a blank one is handled as DRF does: `allow_blank`)."""
+
+    def __init__(self, *, multiline=False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=empty):
+        if isinstance(data, str):
+            cleaned = limits.clean_text(data, multiline=self.multiline)
+            if _invisible(data, cleaned):
+                raise serializers.ValidationError(limits.invisible_message())
+            data = cleaned
+        return super().run_validation(data)
+
+
+class DateField(serializers.DateField):
+    """A date in the plausible range (core.limits.date_problem): not before WEIQUAN_EARLIEST_DATE;
+    with `past` (when something happened) not after today, else within WEIQUAN_LATEST_YEARS_AHEAD."""
+
+    def __init__(self, *, past=True, **kwargs):
+        self.past = past
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        problem = limits.date_problem(day, past=self.past)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return day
+
+
+class TextFormField(forms.CharField):
+    """The form twin of TextField."""
+
+    def __init__(self, *, multiline=False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        raw = super().to_python(value)
+        cleaned = limits.clean_text(raw, multiline=self.multiline)
+        if _invisible(raw, cleaned):
+            raise forms.ValidationError(limits.invisible_message(), code="invisible")
+        return cleaned
+
+
+class DateFormField(forms.DateField):
+    """The form twin of DateField."""
+
+    def __init__(self, *, past=True, **kwargs):
+        self.past = past
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        problem = limits.date_problem(value, past=self.past)
+        if problem:
+            raise forms.ValidationError(problem, code="date_range")
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -75,10 +155,10 @@ class Text(Input):
         extra = {"max_length": self.max_length} if self.max_length else {}
         if not self.required:
             extra.update(required=False, allow_blank=True, default="")
-        return serializers.CharField(**extra)
+        return TextField(multiline=self.multiline, **extra)
 
     def _form(self):
-        return forms.CharField, ({"max_length": self.max_length} if self.max_length else {})
+        return TextFormField, {"multiline": self.multiline, **({"max_length": self.max_length} if self.max_length else {})}
 
 
 class Boolean(Input):
@@ -120,19 +200,23 @@ class Money(Input):
 
 
 class Date(Input):
-    def __init__(self, label, *, null=False, **kw):
+    """A date in the plausible range (core/limits.py). `past` (the default): the date something
+    happened, so not after today; `past=False` for a date that may lie ahead (a due date)."""
+
+    def __init__(self, label, *, null=False, past=True, **kw):
         # null: the API takes an explicit null (the service then says what is missing)
         kw.setdefault("widget", DATE_INPUT)
         super().__init__(label, **kw)
         self.null = null
+        self.past = past
 
     def serializer_field(self):
         if self.required:
-            return serializers.DateField(allow_null=self.null)
-        return serializers.DateField(required=False, allow_null=True, default=None)
+            return DateField(past=self.past, allow_null=self.null)
+        return DateField(past=self.past, required=False, allow_null=True, default=None)
 
     def _form(self):
-        return forms.DateField, {}
+        return DateFormField, {"past": self.past}
 
 
 class Choice(Input):
@@ -205,7 +289,7 @@ class Rows(Input):
 
 def serializer_for(name: str, inputs: dict[str, Input]) -> type[serializers.Serializer]:
     """The API input serializer: `comment` plus the inputs, named as the service's arguments."""
-    attrs = {"comment": serializers.CharField(required=False, allow_blank=True, default="")}
+    attrs = {"comment": TextField(multiline=True, required=False, allow_blank=True, default="")}
     for field_name, spec in inputs.items():
         if isinstance(spec, Rows):
             row = name.removesuffix("Serializer") + "".join(p.title() for p in field_name.split("_")) + "RowSerializer"
@@ -230,8 +314,8 @@ class InputForm(forms.Form):
 def form_for(name: str, inputs: dict[str, Input], *, bases=(), comment_label=None) -> type[forms.Form]:
     """The page's form: the inputs, then `comment`."""
     attrs = {field_name: spec.form_field() for field_name, spec in inputs.items()}
-    attrs["comment"] = forms.CharField(label=comment_label or _("备注"), required=False,
-                                       widget=forms.Textarea(attrs={"rows": 3}))
+    attrs["comment"] = TextFormField(multiline=True, label=comment_label or _("备注"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}))
     return type(name, (*bases, InputForm), attrs)
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .inputs import MONEY  # noqa: F401  (modules' serializers take it from here)
+from .inputs import MONEY, DateField, TextField  # noqa: F401  (modules' serializers take them from here)
 from .models import Event, Organisation, Worker
 
 User = get_user_model()
@@ -79,14 +79,14 @@ class OrganisationSummarySerializer(serializers.ModelSerializer):
 class OrganisationCreateSerializer(serializers.Serializer):
     """`override_credit_code` + `override_reason` let a supervisor keep a code failing GB 32100."""
 
-    name = serializers.CharField(max_length=200)
+    name = TextField(max_length=200)
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
     credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True, allow_null=True)
     override_credit_code = serializers.BooleanField(required=False, default=False)
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    override_reason = TextField(multiline=True, required=False, allow_blank=True, default="")
     parent = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    contact_person = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    address = TextField(max_length=300, required=False, allow_blank=True, default="")
+    contact_person = TextField(max_length=100, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
@@ -110,7 +110,7 @@ class WorkerSerializer(serializers.ModelSerializer):
 class WorkerCreateSerializer(serializers.Serializer):
     """`id_number` is write-only by construction: no output serializer has it."""
 
-    name = serializers.CharField(max_length=100, allow_blank=True)
+    name = TextField(max_length=100, allow_blank=True)
     id_number = serializers.CharField(max_length=32, write_only=True)
     occupation = serializers.ChoiceField(choices=Worker.Occupation.choices)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")

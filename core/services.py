@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import identifiers
+from . import identifiers, limits
 from .models import NumberSequence, Organisation, Worker, resident_id_digest
 
 
@@ -30,12 +30,10 @@ def _phone(value, field: str, errors: dict) -> str:
         return value
 
 
-def required_text(field: str, value: str, message: str) -> str:
-    """The stripped text, or a 400 field error with `message` when it is blank."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: [message]})
-    return value
+def required_text(field: str, value: str, message: str, *, multiline: bool = True) -> str:
+    """The text without control characters (core.limits.visible_text), or a 400 field error:
+    `message` when it is blank, another when nothing visible is left of it."""
+    return limits.visible_text(field, value, required_message=message, multiline=multiline)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -50,6 +48,10 @@ def register_organisation(
     """Register an organisation. A credit code failing the GB 32100 checksum needs a supervisor's override."""
     require_perm(actor, "core.add_organisation")
     errors = {}
+    name = limits.collect_text(errors, "name", name, required_message=_("请填写单位名称。"))
+    address = limits.collect_text(errors, "address", address)
+    contact_person = limits.collect_text(errors, "contact_person", contact_person)
+    override_reason = limits.collect_text(errors, "override_reason", override_reason, multiline=True)
     overridden_by = None
     if credit_code:
         try:
@@ -76,7 +78,7 @@ def register_organisation(
     contact_phone = _phone(contact_phone, "contact_phone", errors)
     if kind not in Organisation.Kind.values:
         errors["kind"] = [_("未知的单位类型：%(kind)s") % {"kind": kind}]
-    if Organisation.objects.filter(name=name).exists():
+    if "name" not in errors and Organisation.objects.filter(name=name).exists():
         errors["name"] = [_("同名单位已登记。")]
     if errors:
         raise ValidationError(errors)
@@ -118,8 +120,7 @@ def register_worker(
         if find_worker(id_number=id_number):
             errors["id_number"] = [_("该身份证号码已登记，请直接选用已有劳动者。")]
     phone = _phone(phone, "phone", errors)
-    if not (name or "").strip():
-        errors["name"] = [_("请填写姓名。")]
+    name = limits.collect_text(errors, "name", name, required_message=_("请填写姓名。"))
     if occupation not in Worker.Occupation.values:
         errors["occupation"] = [_("未知的职业：%(occupation)s") % {"occupation": occupation}]
     if errors:
@@ -127,7 +128,7 @@ def register_worker(
     try:
         with transaction.atomic():
             worker = Worker.objects.create(
-                name=name.strip(), id_number=id_number, phone=phone, occupation=occupation,
+                name=name, id_number=id_number, phone=phone, occupation=occupation,
                 relationship_type=relationship_type, is_union_member=is_union_member,
             )
             worker.platforms.set(platforms)

@@ -13,11 +13,12 @@ import codecs
 import csv
 import functools
 import io
-import json
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from core import limits
 
 MAX_ROWS = 100_000
 SEPARATORS = re.compile(r"[;；|]")
@@ -87,10 +88,13 @@ def parse(text: str, filename: str = "") -> tuple[str, list[tuple[int, dict]]]:
 
 def _json_rows(text):
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError({"file": [_("JSON 格式错误（第 %(line)d 行第 %(column)d 列）：%(error)s") % {
-            "line": exc.lineno, "column": exc.colno, "error": exc.msg}]}) from None
+        # Nesting bounded (WEIQUAN_JSON_MAX_DEPTH) before parsing: a file of 100,000 brackets is a
+        # field error, not a RecursionError.
+        data = limits.loads_json(text)
+    except limits.JSONTooDeep as exc:
+        raise ValidationError({"file": [limits.json_too_deep_message(exc.limit)]}) from None
+    except ValueError as exc:
+        raise ValidationError({"file": [limits.json_error_message(exc)]}) from None
     if isinstance(data, dict):
         data = data.get("referrals", data.get("rows"))
     if not isinstance(data, list):

@@ -1,0 +1,342 @@
+"""Bad input gets a 4xx with field errors, never a 500, and writes nothing (issue 11, item 2).
+
+Each reproduction of the outside probe is here: JSON nested 100,000 deep (API and a referral-list
+file), `employment_ended_on: "9999-12-31"`, `received_on: "0001-01-01"`, a limitation interrupted
+in the future, names made only of zero-width or bidirectional control characters, bodies larger
+than their path takes (API, uploads, the public /verify/ page). Then properties (hypothesis) of the
+rules in core/limits.py and of the services that use them.
+"""
+
+import datetime
+import json
+import unicodedata
+from decimal import Decimal
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings as hyp_settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+
+from casework import services as casework
+from casework.models import Case
+from core import journal, limits
+from core import services as parties
+from core.inputs import form_for
+from core.models import Event, NumberSequence, Organisation, Worker, resident_id_digest
+from core.roles import Role
+from core.transitions import declaration
+from mediation import importers
+from mediation import services as mediation_services
+from mediation.models import Agreement, Extension, Mediation
+from tests.mediation.helpers import make_court, make_referral, mediation_in_state
+from tests.scenarios import case_in_state, make_case, make_organisation, make_user, make_worker, supervisor, valid_resident_id
+
+pytestmark = pytest.mark.django_db
+
+CASES = "/api/v1/cases/"
+WORKERS = "/api/v1/workers/"
+ORGS = "/api/v1/organisations/"
+MEDIATIONS = "/api/v1/mediations/"
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+
+
+def today():
+    return timezone.localdate()
+
+
+def days(n):
+    return datetime.timedelta(days=n)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient(raise_request_exception=False)  # a 500 is an answer to assert on, not an exception
+    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
+    return client
+
+
+def counts():
+    """The rows a refused request must not have written."""
+    return {
+        "cases": Case.objects.count(), "mediations": Mediation.objects.count(), "workers": Worker.objects.count(),
+        "organisations": Organisation.objects.count(), "events": Event.objects.count(),
+        "agreements": Agreement.objects.count(), "extensions": Extension.objects.count(),
+        "sequences": NumberSequence.objects.count(),
+    }
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def case_body(**extra):
+    worker, respondent = make_worker(), make_organisation()
+    return {"title": "拖欠配送费", "channel": "walk_in", "claimants": [worker.pk], "respondents": [respondent.pk],
+            "categories": ["unpaid_pay"], **extra}
+
+
+class Unreadable:
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON nesting depth: the API and referral-list files
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [CASES, WORKERS, ORGS, MEDIATIONS])
+def test_json_nested_100000_deep_is_400_not_a_recursion_error(url):
+    before = counts()
+    response = client_for(supervisor()).post(url, data=nested(100_000), content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "嵌套过深" in response.json()["detail"]
+    assert str(django_settings.WEIQUAN_JSON_MAX_DEPTH) in response.json()["detail"]
+    assert counts() == before
+
+
+def test_json_nested_deep_on_a_transition_is_400_and_the_case_does_not_move():
+    case = case_in_state("screening")
+    events = journal.events_for(case).count()
+    body = '{"reason": ' + nested(5_000) + "}"
+    response = client_for(supervisor()).post(f"{CASES}{case.pk}/transitions/reject/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.state == "screening"
+    assert journal.events_for(case).count() == events
+
+
+def test_json_just_within_the_depth_limit_is_parsed(settings):
+    settings.WEIQUAN_JSON_MAX_DEPTH = 4
+    depth_4 = {"title": "拖欠配送费", "x": [[[1]]]}  # object + three arrays: four levels
+    assert limits.loads_json(json.dumps(depth_4)) == depth_4
+    with pytest.raises(limits.JSONTooDeep):
+        limits.loads_json(json.dumps({"x": [[[[1]]]]}))
+    # Brackets inside strings are text, not nesting.
+    assert limits.loads_json(json.dumps({"name": "[[[[[[[[{{{{"})) == {"name": "[[[[[[[[{{{{"}
+
+
+def test_malformed_json_is_still_a_400_with_where_it_broke():
+    response = client_for(supervisor()).post(CASES, data='{"title": ', content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON 格式错误" in response.json()["detail"]
+
+
+def test_referral_list_nested_100000_deep_is_a_file_error():
+    court = make_court()
+    before = counts()
+    with pytest.raises(ValidationError) as raised:
+        importers.import_referrals(actor=supervisor(), data=nested(100_000).encode(), filename="list.json", court=court)
+    assert "嵌套过深" in raised.value.message_dict["file"][0]
+    assert counts() == before
+
+
+def test_referral_list_nested_deep_through_the_api_is_400_on_file():
+    court = make_court()
+    before = counts()
+    upload = SimpleUploadedFile("list.json", ('{"referrals": ' + nested(100_000) + "}").encode(), content_type="application/json")
+    response = client_for(supervisor()).post(f"{MEDIATIONS}import/", {"file": upload, "court": court.pk}, format="multipart")
+    assert response.status_code == 400
+    assert "嵌套过深" in response.json()["file"][0]
+    assert counts() == before
+
+
+# --------------------------------------------------------------------------------------------------
+# Dates: one range rule
+# --------------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------------
+# Names and texts: control and format characters
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [ZERO_WIDTH, BIDI, ZERO_WIDTH + " " + BIDI, "\u3164\u3164", "\x00\x07"])
+def test_a_worker_named_only_with_invisible_characters_is_refused(name):
+    before = counts()
+    response = client_for(supervisor()).post(WORKERS, {"name": name, "id_number": valid_resident_id(777), "occupation": "rider"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["name"]
+    assert "不可见字符" in response.json()["name"][0]
+    assert counts() == before
+
+
+def test_the_registration_service_refuses_it_too():
+    with pytest.raises(ValidationError) as raised:
+        parties.register_worker(actor=supervisor(), name=BIDI, id_number=valid_resident_id(778), occupation="rider")
+    assert "不可见字符" in raised.value.message_dict["name"][0]
+    with pytest.raises(ValidationError) as raised:
+        parties.register_organisation(actor=supervisor(), name=ZERO_WIDTH, kind="platform")
+    assert "不可见字符" in raised.value.message_dict["name"][0]
+
+
+def test_control_characters_are_taken_out_of_a_name_that_has_letters():
+    response = client_for(supervisor()).post(WORKERS, {
+        "name": "\u202e陈\u200b志强\u2066", "id_number": valid_resident_id(779), "occupation": "rider"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["name"] == "陈志强"
+    assert Worker.objects.get(pk=response.json()["id"]).name == "陈志强"
+
+
+def test_an_organisation_named_only_with_invisible_characters_is_refused():
+    before = counts()
+    response = client_for(supervisor()).post(ORGS, {"name": BIDI, "kind": "platform"}, format="json")
+    assert response.status_code == 400
+    assert "不可见字符" in response.json()["name"][0]
+    assert counts() == before
+
+
+def test_multiline_text_keeps_its_lines_and_tabs_but_loses_the_controls():
+    case = case_in_state("screening")
+    response = client_for(supervisor()).post(f"{CASES}{case.pk}/transitions/reject/", {
+        "reason": "第一行\u202e\r\n\t第二行\u200b\x00"}, format="json")
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.rejection_reason == "第一行\n\t第二行"
+
+
+def test_a_reason_made_of_invisible_characters_is_refused():
+    case = case_in_state("screening")
+    response = client_for(supervisor()).post(f"{CASES}{case.pk}/transitions/reject/", {"reason": BIDI + "\n"}, format="json")
+    assert response.status_code == 400
+    assert "不可见字符" in response.json()["reason"][0]
+    case.refresh_from_db()
+    assert case.state == "screening"
+
+
+# --------------------------------------------------------------------------------------------------
+# Size limits, checked before the body is read
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_json_body_larger_than_the_limit_is_a_json_413(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps(case_body(facts="事" * 2000))
+    before = counts()
+    response = client_for(supervisor()).post(CASES, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "request_too_large"
+    assert "上限" in response.json()["detail"]
+    assert counts() == before
+
+
+def test_an_api_body_declared_larger_than_the_limit_is_refused_unread():
+    client = APIClient()
+    client.force_authenticate(supervisor())
+    response = client.generic("POST", CASES, data=b"{}", content_type="application/json",
+                              CONTENT_LENGTH=str(100 * 1024 * 1024), **{"wsgi.input": Unreadable()})
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+def test_an_evidence_upload_larger_than_the_limit_is_refused_unread(settings):
+    case = make_case()
+    client = APIClient()
+    client.force_authenticate(supervisor())
+    size = settings.WEIQUAN_UPLOAD_MAX_BYTES + limits.MULTIPART_SLACK + 1
+    response = client.generic("POST", f"{CASES}{case.pk}/evidence/", data=b"x", content_type="multipart/form-data; boundary=b",
+                              CONTENT_LENGTH=str(size), **{"wsgi.input": Unreadable()})
+    assert response.status_code == 413
+    assert case.evidence.count() == 0
+
+
+def test_a_100_mib_post_to_the_public_verify_page_is_refused_unread():
+    response = Client().generic("POST", "/verify/ABCD1234", data=b"x", content_type="multipart/form-data; boundary=b",
+                                CONTENT_LENGTH=str(100 * 1024 * 1024), **{"wsgi.input": Unreadable()})
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    assert "上限" in response.content.decode()
+
+
+def test_the_verify_page_still_takes_a_pdf_within_the_limit():
+    upload = SimpleUploadedFile("doc.pdf", b"%PDF-1.7 not ours", content_type="application/pdf")
+    response = Client().post("/verify/ABCD1234", {"file": upload})
+    assert response.status_code == 404  # no such code: a normal answer, the body within the limit
+
+
+def test_body_limits_per_path(settings):
+    assert limits.body_limit("/api/v1/cases/", "application/json") == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert limits.body_limit("/api/v1/cases/1/evidence/", "multipart/form-data; boundary=x") == \
+        settings.WEIQUAN_UPLOAD_MAX_BYTES + limits.MULTIPART_SLACK
+    assert limits.body_limit("/verify/X", "multipart/form-data; boundary=x") == \
+        settings.WEIQUAN_VERIFY_UPLOAD_MAX_BYTES + limits.MULTIPART_SLACK
+
+
+# --------------------------------------------------------------------------------------------------
+# Properties (hypothesis): the rules, and the services that use them
+# --------------------------------------------------------------------------------------------------
+
+ANY_TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from(list(ZERO_WIDTH + BIDI + "\n\t\r\x00\u2028\u3164\ud800")), max_size=40)
+ANY_DATE = st.dates(min_value=datetime.date(1, 1, 1), max_value=datetime.date(9999, 12, 31))
+PROPERTY = hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@given(text=ANY_TEXT, multiline=st.booleans())
+def test_cleaned_text_has_no_control_or_format_characters(text, multiline):
+    cleaned = limits.clean_text(text, multiline=multiline)
+    allowed = {"\n", "\t"} if multiline else set()
+    assert all(ch in allowed or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") for ch in cleaned)
+    assert limits.clean_text(cleaned, multiline=multiline) == cleaned  # idempotent
+    assert cleaned == cleaned.strip()
+
+
+@given(text=ANY_TEXT)
+def test_visible_text_is_refused_or_visible(text):
+    try:
+        result = limits.visible_text("name", text, required_message="请填写姓名。")
+    except ValidationError as exc:
+        assert list(exc.message_dict) == ["name"]
+    else:
+        assert limits.has_visible(result)
+
+
+@given(day=ANY_DATE)
+def test_a_past_date_is_fine_exactly_from_1950_to_today(day):
+    fine = limits.date_problem(day, past=True) is None
+    assert fine == (datetime.date(1950, 1, 1) <= day <= today())
+
+
+@given(day=ANY_DATE)
+def test_a_date_ahead_is_fine_up_to_the_years_ahead(day):
+    fine = limits.date_problem(day, past=False) is None
+    assert fine == (datetime.date(1950, 1, 1) <= day <= limits.latest_date())
+
+
+@given(depth=st.integers(min_value=0, max_value=60), limit=st.integers(min_value=1, max_value=40),
+       noise=st.text(alphabet='[]{}"\\x', max_size=10))
+def test_json_depth_is_counted_outside_strings(depth, limit, noise):
+    value = {"s": noise}
+    for _ in range(depth):
+        value = [value]
+    text = json.dumps(value)
+    assert limits.json_depth_exceeds(text, limit) == (depth + 1 > limit)
+
+
+@PROPERTY
+@given(name=ANY_TEXT)
+def test_worker_registration_stores_a_clean_visible_name_or_says_why_not(name):
+    seed = abs(hash(name)) % 900 + 1
+    id_number = valid_resident_id(seed, born=datetime.date(1985, 1, 1) + datetime.timedelta(days=seed))
+    Worker.objects.filter(id_number_digest=resident_id_digest(id_number)).delete()
+    before = Worker.objects.count()
+    try:
+        worker = parties.register_worker(actor=supervisor(), name=name, id_number=id_number, occupation="rider")
+    except ValidationError as exc:
+        assert set(exc.message_dict) <= {"name"}
+        assert Worker.objects.count() == before
+    else:
+        assert worker.name == limits.clean_text(name) and limits.has_visible(worker.name)
+        assert Worker.objects.count() == before + 1
+
