@@ -10,8 +10,10 @@ from rest_framework import serializers
 from core.models import Category, Organisation, Worker
 from core.serializers import (
     MONEY,
+    DateField,
     OrganisationSummarySerializer,
     StatefulSerializer,
+    TextField,
     User,
     UserSummarySerializer,
     claim_serializer,
@@ -102,29 +104,30 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = TextField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class ClaimInputSerializer(serializers.Serializer):
     category = serializers.CharField(max_length=40, help_text="Category code, e.g. unpaid_pay.")
-    description = serializers.CharField(max_length=300)
+    description = TextField(max_length=300)
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True, default=None)
 
 
 class CaseCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, allow_blank=True)
+    title = TextField(max_length=200, allow_blank=True)
     channel = serializers.ChoiceField(choices=Case.Channel.choices)
-    facts = serializers.CharField(required=False, allow_blank=True, default="")
+    facts = TextField(multiline=True, required=False, allow_blank=True, default="")
     claimants = serializers.PrimaryKeyRelatedField(queryset=Worker.objects.all(), many=True)
     representatives = serializers.PrimaryKeyRelatedField(queryset=Worker.objects.all(), many=True, required=False, default=list)
     respondents = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True, required=False, default=list)
     categories = serializers.ListField(child=serializers.CharField(max_length=40), help_text="Category codes.")
     claims = ClaimInputSerializer(many=True, required=False, default=list)
-    received_on = serializers.DateField(required=False, allow_null=True, default=None)
-    infringement_known_on = serializers.DateField(required=False, allow_null=True, default=None)
-    employment_ended_on = serializers.DateField(required=False, allow_null=True, default=None)
-    limitation_interrupted_on = serializers.DateField(required=False, allow_null=True, default=None)
+    # Each the day something happened: from WEIQUAN_EARLIEST_DATE to today (core/limits.py).
+    received_on = DateField(required=False, allow_null=True, default=None)
+    infringement_known_on = DateField(required=False, allow_null=True, default=None)
+    employment_ended_on = DateField(required=False, allow_null=True, default=None)
+    limitation_interrupted_on = DateField(required=False, allow_null=True, default=None)
     handler = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = TextField(multiline=True, required=False, allow_blank=True, default="")

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import journal, legal_calendar, links
+from core import journal, legal_calendar, limits, links
 from core.legal_figures import ARBITRATION_LIMITATION_YEARS
 from core.notices import send as send_notices
 from core.roles import Role, may_act
@@ -56,8 +56,8 @@ def create_case(
     require_perm(actor, "casework.add_case")
     received_on = received_on or timezone.localdate()
     errors = {}
-    if not (title or "").strip():
-        errors["title"] = [_("请填写案由。")]
+    title = limits.collect_text(errors, "title", title, required_message=_("请填写案由。"), max_length=200)
+    facts = limits.collect_text(errors, "facts", facts, multiline=True)
     if channel not in Case.Channel.values:
         errors["channel"] = [_("未知的来源渠道：%(channel)s") % {"channel": channel}]
     by_code = {c.code: c for c in Category.objects.all()}  # a short reference table
@@ -74,10 +74,15 @@ def create_case(
         category = by_code.get(claim.get("category"))
         if category is None:
             errors.setdefault("claims", []).append(_("第%(n)d项请求的类别未知。") % {"n": i + 1})
-        claim_rows.append((category, claim.get("description", ""), amount))
-    for field, day in (("infringement_known_on", infringement_known_on), ("received_on", received_on)):
-        if day and day > timezone.localdate():
-            errors[field] = [_("日期不能晚于今天。")]
+        description = limits.clean_text(claim.get("description", ""))
+        if claim.get("description") and not limits.has_visible(description):
+            errors.setdefault("claims", []).append(_("第%(n)d项请求：%(problem)s") % {"n": i + 1, "problem": limits.invisible_message()})
+        claim_rows.append((category, description, amount))
+    # Each says when something happened: in the plausible range, not after today (core/limits.py).
+    limits.check_dates(errors, {
+        "received_on": received_on, "infringement_known_on": infringement_known_on,
+        "employment_ended_on": employment_ended_on, "limitation_interrupted_on": limitation_interrupted_on,
+    })
     if any(r not in claimants for r in representatives):
         errors["representatives"] = [_("推举代表必须是本案申请人。")]
     if errors:
@@ -86,7 +91,7 @@ def create_case(
     sla = legal_calendar.add_working_days(received_on, settings.WEIQUAN_SCREENING_SLA_WORKING_DAYS)
     with transaction.atomic():
         case = Case.objects.create(
-            number=_next_case_number(received_on.year), title=title.strip(), channel=channel,
+            number=_next_case_number(received_on.year), title=title, channel=channel,
             facts=facts, received_on=received_on, infringement_known_on=infringement_known_on,
             employment_ended_on=employment_ended_on, limitation_interrupted_on=limitation_interrupted_on,
             screening_due_on=sla.date, handler=handler or actor, created_by=actor,
@@ -118,6 +123,8 @@ EDITABLE_FIELDS = {
     "limitation_interrupted_on", "handler",
 }
 EDITABLE_RELATIONS = {"respondents", "categories"}
+# The dates of a case: each says when something happened (core.limits.check_dates).
+DATE_FIELDS = ("received_on", "infringement_known_on", "employment_ended_on", "limitation_interrupted_on")
 
 
 def edit_case(*, case, actor, changes: dict) -> Case:
@@ -126,8 +133,19 @@ def edit_case(*, case, actor, changes: dict) -> Case:
     unknown = set(changes) - EDITABLE_FIELDS - EDITABLE_RELATIONS
     if unknown:
         raise ValidationError({name: [_("此项不能在此修改。")] for name in sorted(unknown)})
+    errors = {}
     if "channel" in changes and changes["channel"] not in Case.Channel.values:
-        raise ValidationError({"channel": [_("未知的来源渠道：%(channel)s") % {"channel": changes["channel"]}]})
+        errors["channel"] = [_("未知的来源渠道：%(channel)s") % {"channel": changes["channel"]}]
+    changes = dict(changes)
+    if "title" in changes:
+        changes["title"] = limits.collect_text(errors, "title", changes["title"], required_message=_("请填写案由。"), max_length=200)
+    if "facts" in changes:
+        changes["facts"] = limits.collect_text(errors, "facts", changes["facts"], multiline=True)
+    limits.check_dates(errors, {name: changes[name] for name in DATE_FIELDS if name in changes})
+    if "received_on" in changes and changes["received_on"] is None:
+        errors.setdefault("received_on", []).append(_("请填写登记日期。"))
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         plain = [name for name in changes if name in EDITABLE_FIELDS]
         for name in plain:

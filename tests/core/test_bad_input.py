@@ -157,6 +157,74 @@ def test_referral_list_nested_deep_through_the_api_is_400_on_file():
 # --------------------------------------------------------------------------------------------------
 
 
+def test_employment_ended_in_year_9999_is_400_on_the_field_not_a_calendar_overflow():
+    body = case_body(employment_ended_on="9999-12-31")
+    before = counts()
+    response = client_for(supervisor()).post(CASES, body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["employment_ended_on"]
+    assert "9999-12-31" in response.json()["employment_ended_on"][0]
+    assert "晚于今天" in response.json()["employment_ended_on"][0]
+    assert counts() == before
+
+
+def test_the_service_itself_refuses_year_9999_whoever_calls_it():
+    worker, respondent = make_worker(), make_organisation()
+    before = counts()
+    with pytest.raises(ValidationError) as raised:
+        casework.create_case(actor=supervisor(), title="拖欠配送费", channel="walk_in", claimants=[worker],
+                             respondents=[respondent], categories=["unpaid_pay"],
+                             employment_ended_on=datetime.date(9999, 12, 31))
+    assert set(raised.value.message_dict) == {"employment_ended_on"}
+    assert counts() == before
+
+
+def test_received_on_year_1_is_refused_and_no_case_wq_1_is_numbered():
+    body = case_body(received_on="0001-01-01")
+    before = counts()
+    response = client_for(supervisor()).post(CASES, body, format="json")
+    assert response.status_code == 400
+    message = response.json()["received_on"][0]
+    assert "0001-01-01" in message and "1950-01-01" in message
+    assert counts() == before
+    assert not Case.objects.filter(number__startswith="WQ-1-").exists()
+    assert not NumberSequence.objects.filter(prefix="WQ", year=1).exists()
+
+
+def test_a_limitation_interrupted_in_the_future_is_refused():
+    body = case_body(limitation_interrupted_on=str(today() + days(1)))
+    before = counts()
+    response = client_for(supervisor()).post(CASES, body, format="json")
+    assert response.status_code == 400
+    assert "晚于今天" in response.json()["limitation_interrupted_on"][0]
+    assert counts() == before
+
+
+@pytest.mark.parametrize("field", ["received_on", "infringement_known_on", "employment_ended_on", "limitation_interrupted_on"])
+def test_every_date_of_a_case_is_in_range(field):
+    client = client_for(supervisor())
+    for bad in ("1949-12-31", str(today() + days(1))):
+        response = client.post(CASES, case_body(**{field: bad}), format="json")
+        assert response.status_code == 400, (field, bad)
+        assert field in response.json()
+    for good in ("1950-01-01", str(today())):
+        response = client.post(CASES, case_body(**{field: good}), format="json")
+        assert response.status_code == 201, (field, good, response.json())
+
+
+def test_correcting_a_case_checks_the_dates_too():
+    case = make_case()
+    before = (case.employment_ended_on, case.limitation_ends_on, journal.events_for(case).count())
+    with pytest.raises(ValidationError) as raised:
+        casework.edit_case(case=case, actor=supervisor(), changes={"employment_ended_on": datetime.date(9999, 12, 31)})
+    assert "employment_ended_on" in raised.value.message_dict
+    with pytest.raises(ValidationError) as raised:
+        casework.edit_case(case=case, actor=supervisor(), changes={"received_on": None})
+    assert "received_on" in raised.value.message_dict
+    case.refresh_from_db()
+    assert (case.employment_ended_on, case.limitation_ends_on, journal.events_for(case).count()) == before
+
+
 # --------------------------------------------------------------------------------------------------
 # Names and texts: control and format characters
 # --------------------------------------------------------------------------------------------------
@@ -194,6 +262,15 @@ def test_an_organisation_named_only_with_invisible_characters_is_refused():
     response = client_for(supervisor()).post(ORGS, {"name": BIDI, "kind": "platform"}, format="json")
     assert response.status_code == 400
     assert "不可见字符" in response.json()["name"][0]
+    assert counts() == before
+
+
+def test_a_case_titled_only_with_invisible_characters_is_refused():
+    before_body = case_body(title=ZERO_WIDTH)
+    before = counts()
+    response = client_for(supervisor()).post(CASES, before_body, format="json")
+    assert response.status_code == 400
+    assert "不可见字符" in response.json()["title"][0]
     assert counts() == before
 
 
@@ -339,4 +416,22 @@ def test_worker_registration_stores_a_clean_visible_name_or_says_why_not(name):
     else:
         assert worker.name == limits.clean_text(name) and limits.has_visible(worker.name)
         assert Worker.objects.count() == before + 1
+
+
+@PROPERTY
+@given(ended=ANY_DATE, received=ANY_DATE, title=ANY_TEXT)
+def test_case_intake_never_fails_but_with_a_field_error(ended, received, title):
+    worker, respondent = Worker.objects.first() or make_worker(), Organisation.objects.filter(kind="platform").first() or make_organisation()
+    before = counts()
+    try:
+        case = casework.create_case(actor=supervisor(), title=title, channel="walk_in", claimants=[worker],
+                                    respondents=[respondent], categories=["unpaid_pay"],
+                                    employment_ended_on=ended, received_on=received)
+    except ValidationError as exc:
+        assert set(exc.message_dict) <= {"title", "employment_ended_on", "received_on"}
+        assert counts() == before
+    else:
+        assert datetime.date(1950, 1, 1) <= case.received_on <= today()
+        assert datetime.date(1950, 1, 1) <= case.employment_ended_on <= today()
+        assert limits.has_visible(case.title)
 
