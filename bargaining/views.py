@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from core import errors
-from core.models import Organisation
+from core.models import Organisation, Worker
 from core.roles import is_company_contact
 from core.views import ObjectFormView, page_context, service_errors
 
@@ -248,7 +248,8 @@ def negotiation_context(request, negotiation, **extra):
     due, due_label = next_date(n)
     context = {
         "n": n, **base, "actions": actions, "staff": staff, "notes_visible": notes_visible,
-        "employers": list(n.employers.all()), "team": team, "problems": problems,
+        "employers": list(n.employers.all()), "team": team,
+        "occupations": [dict(Worker.Occupation.choices).get(o, o) for o in n.covered_occupations or ()], "problems": problems,
         "topic_rows": topic_rows, "comparison": comparison, "rounds": list(n.rounds.all()),
         "versions": versions, "current_version": versions[-1] if versions else None, "redline": red,
         "votes": list(n.votes.select_related("version").order_by("id")), "electorate": n.electors.count(),

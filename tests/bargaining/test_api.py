@@ -173,8 +173,9 @@ def test_a_negotiation_walks_every_transition_by_the_api():
         format="json"), 201)
     assert ok(transition(actor, n, "draft_agreement", {"note": "首稿"}))["state"] == "drafted"
 
-    # drafted: no roll yet
+    # drafted: no roll yet, and no vote before it is submitted
     assert_refused(actor, n, "submit_for_vote")
+    assert_refused(actor, n, "record_vote", {"method": "counted", "attendance": 0, "approvals": 0})
     ok(client.put(url(n, "electorate/"), {"kind": "congress", "electors": [
         {"reference": f"E{i}", "name": f"职工代表{i}"} for i in range(1, 10)]}, format="json"))
     assert ok(transition(actor, n, "submit_for_vote"))["state"] == "voting"
@@ -195,6 +196,7 @@ def test_a_negotiation_walks_every_transition_by_the_api():
     assert_refused(actor, n, "file", {"authority": labor_bureau().pk})
     assert ok(transition(actor, n, "sign", {"term_years": 2}))["state"] == "signed"
     assert_refused(actor, n, "take_effect")
+    assert_refused(actor, n, "object", {"reason": "未报送即异议"})
     bureau = labor_bureau()
     assert ok(transition(actor, n, "file", {"authority": bureau.pk}))["filing_authority"]["id"] == bureau.pk
     assert_refused(actor, n, "expire")
