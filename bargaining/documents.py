@@ -15,13 +15,14 @@ Every one of them may leave the union (to the employer side, to the labor admini
 carries the union side's internal notes (UnionNote), and their contexts never read them.
 """
 
-from django.utils import timezone
-
 from core import documents
 from core import legal_figures as law
 from core.documents import person_name, timeline
+from core.models import Worker
 
-from .models import Negotiation, NegotiationState, Negotiator, Round, Side
+from .charts import gap_chart
+from .models import Negotiation, NegotiationState, Negotiator, Round, Side, Vote
+from .rules import VoteResult
 from .selectors import comparison
 from .transitions import machine
 
@@ -57,9 +58,53 @@ def negotiators(negotiation, side):
     return list(negotiation.negotiators.filter(side=side, vacated_on__isnull=True).order_by("role", "id"))
 
 
+ELECTORATE_BODY = {"congress": "职工代表大会", "all_workers": "全体职工"}
+ELECTORATE_MEMBERS = {"congress": "职工代表", "all_workers": "职工"}
+
+
+def occupations(negotiation) -> list[str]:
+    labels = dict(Worker.Occupation.choices)
+    return [str(labels.get(code, code)) for code in negotiation.covered_occupations or []]
+
+
+def vote_context(vote) -> dict:
+    """The figures of one vote against Art. 36: the counts the two ratios need, whether each was
+    met, and for per-voter ballots who voted (by roll number; how anyone voted is not kept)."""
+    figures = {"quorum": law.VOTE_QUORUM, "approval_share": law.VOTE_APPROVAL_OF_ALL}
+    if vote is None:
+        return {"vote": None, **figures}
+    q_num, q_den = law.VOTE_QUORUM
+    a_num, a_den = law.VOTE_APPROVAL_OF_ALL
+    result = VoteResult(electorate=vote.electorate, attendance=vote.attendance, approvals=vote.approvals)
+    voters = []
+    if vote.method == Vote.Method.BALLOTS:
+        voters = [b.elector for b in vote.ballots.select_related("elector").order_by("elector__reference")]
+    return {
+        "vote": vote,
+        "vote_result": result,
+        **figures,
+        # the fewest present, and approving, that meet each rule with this electorate
+        "quorum_needed": -(-vote.electorate * q_num // q_den),
+        "approvals_needed": vote.electorate * a_num // a_den + 1,
+        "attendance_pct": round(100 * vote.attendance / vote.electorate, 1) if vote.electorate else 0,
+        "approvals_pct": round(100 * vote.approvals / vote.electorate, 1) if vote.electorate else 0,
+        "voters": voters,
+        "absent": vote.electorate - vote.attendance,
+    }
+
+
 def negotiation_context(negotiation: Negotiation, document) -> dict:
     version = negotiation.current_version()
     votes = list(negotiation.votes.select_related("version").order_by("id"))
+    passed = [v for v in votes if v.passed]
+    passed_vote = passed[-1] if passed else None
+    # The contract is the text the passing vote adopted; a draft is the latest version.
+    contract_version = passed_vote.version if passed_vote else version
+    rounds = list(negotiation.rounds.order_by("number"))
+    rows = comparison(negotiation)
+    for row in rows:
+        row["chart"] = gap_chart(row, width=600, height=240)
+        row["latest"] = row["rounds"][-1] if row["rounds"] else None
     events = timeline(negotiation, machine.event_labels, _STATE_LABELS, event_detail)
     for event in events:
         if event["who"] == "system":
@@ -70,23 +115,37 @@ def negotiation_context(negotiation: Negotiation, document) -> dict:
         "employers": list(negotiation.employers.order_by("name")),
         "topics": list(negotiation.topics.all()),
         "agreed_topics": list(negotiation.topics.filter(agreed=True)),
+        "core_topics": list(negotiation.topics.filter(core_common=True)),
         "union_side": union_side,
         "employer_side": employer_side,
         "union_chief": next((s for s in union_side if s.role == Negotiator.SeatRole.CHIEF), None),
         "employer_chief": next((s for s in employer_side if s.role == Negotiator.SeatRole.CHIEF), None),
-        "rounds": list(negotiation.rounds.order_by("number")),
-        "comparison": comparison(negotiation),
+        "rounds": rounds,
+        "last_round": rounds[-1] if rounds else None,
+        "comparison": rows,
         "version": version,
         "clauses": version.clauses if version else [],
+        "contract_version": contract_version,
+        "contract_clauses": contract_version.clauses if contract_version else [],
         "votes": votes,
-        "vote": votes[-1] if votes else None,
+        **vote_context(votes[-1] if votes else None),
+        "passed_vote": passed_vote,
+        "occupations": occupations(negotiation),
+        "electorate_label": negotiation.get_electorate_kind_display() or "职工代表大会代表或全体职工",
+        # Art. 36 names the body that votes and its members: 职工代表大会 / 全体职工
+        "electorate_body": ELECTORATE_BODY.get(negotiation.electorate_kind, "职工代表大会或者全体职工"),
+        "electorate_members": ELECTORATE_MEMBERS.get(negotiation.electorate_kind, "职工代表或者职工"),
+        "term_range": law.CONTRACT_TERM_YEARS,
+        "renewal_months": law.RENEWAL_WINDOW_MONTHS,
+        "min_negotiators": law.MIN_NEGOTIATORS_PER_SIDE,
+        "expert_share": law.MAX_EXPERT_SHARE,
+        "refused": document.owner_state == S.REFUSED,
         "events": events,
         "officer_name": person_name(negotiation.officer),
         "state_label": _STATE_LABELS.get(document.owner_state, document.owner_state),
         "reply_days": law.PROPOSAL_REPLY_DAYS,
         "filing_days": law.FILING_DAYS,
         "objection_days": law.OBJECTION_DAYS,
-        "today": timezone.localdate(),
     }
 
 
@@ -112,11 +171,17 @@ _register("filing_pack", "集体合同报送审查材料", "BS", [S.FILED, S.EFF
 
 def round_context(round_: Round, document) -> dict:
     negotiation = round_.negotiation
+    positions = list(round_.positions.select_related("topic"))
+    union_side, employer_side = negotiators(negotiation, Side.UNION), negotiators(negotiation, Side.EMPLOYER)
     return {
         "round": round_,
         "negotiation": negotiation,
         "employers": list(negotiation.employers.order_by("name")),
-        "positions": list(round_.positions.select_related("topic")),
+        "positions": positions,
+        "agreed_positions": [p for p in positions if p.agreed],
+        "open_positions": [p for p in positions if not p.agreed],
+        "union_chief": next((s for s in union_side if s.role == Negotiator.SeatRole.CHIEF), None),
+        "employer_chief": next((s for s in employer_side if s.role == Negotiator.SeatRole.CHIEF), None),
         "attendees": [line for line in round_.attendees.splitlines() if line.strip()],
         "minutes": [p for p in round_.minutes.splitlines() if p.strip()],
         "recorder_name": person_name(round_.recorded_by),
@@ -126,5 +191,7 @@ def round_context(round_: Round, document) -> dict:
 documents.register(
     Round, "round_minutes", title="协商会议纪要", code="JY", template="documents/bargaining/round_minutes.html",
     context=round_context, issuer=lambda r: r.negotiation.union.name,
+    # A round's own number is 1, 2, 3…: its documents are numbered under the negotiation's (XS-2026-000001-R2-JY01).
+    reference=lambda r: f"{r.negotiation.number}-R{r.number}",
     subject="集体协商会议纪要：出席人员、各议题双方立场、一致事项",
 )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import documents as core_documents
 from core.services import require_perm
 
 from ..models import ContractVersion, NegotiationState, Position, Round, Unit
@@ -78,6 +79,7 @@ def record_round(*, negotiation, actor, held_on=None, mode=Round.Mode.IN_PERSON,
             topic.save(update_fields=["agreed", "agreed_value", "agreed_text"])
         record_step(negotiation, "record_round", actor=actor, comment=comment, payload={
             "round": row.number, "held_on": held_on, "agreed": [t.name for t, *_r, a in cleaned if a]})
+        core_documents.request(row, "round_minutes", actor=actor)
     return row
 
 
