@@ -211,7 +211,12 @@ class BargainingDemo(DemoPart):
         from .costing import cost_negotiation
 
         for row in cost_negotiation(n):
-            self.run.line(f"{n.number}  costing {row}"[:200])
+            demand = (row.get("demand") or {}).get("costing")
+            if demand:
+                gain = demand["gain_per_worker"]
+                self.run.line(f"{n.number}  costing {row['name']} {demand['value']}: the platform pays "
+                              f"¥{demand['monthly_cost']}/month more; per worker ¥{gain['median']} a month "
+                              f"(median; ¥{gain['p25']}–¥{gain['p75']})")
 
     def order_statistics(self) -> bytes:
         out = io.StringIO()
@@ -239,6 +244,7 @@ class BargainingDemo(DemoPart):
             self.run.line(f"→ {note.recipient.username}: {note.message}")
 
     def close(self):
+        self.run.section("Renewal (services.start_renewal: a new negotiation seeded from the contract's clauses)")
         ride = self.n["ride"]
         ride.refresh_from_db()
         renewal = services.start_renewal(negotiation=ride, actor=self.officer)
