@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.models import Organisation, Worker
-from core.serializers import MONEY, OrganisationSummarySerializer, StatefulSerializer, UserSummarySerializer, claim_serializer
+from core.serializers import (
+    MONEY,
+    DateField,
+    OrganisationSummarySerializer,
+    StatefulSerializer,
+    TextField,
+    UserSummarySerializer,
+    claim_serializer,
+)
 
 from . import rules
 from .models import (
@@ -225,7 +233,7 @@ class ImportReportSerializer(serializers.Serializer):
 
 class ClaimantInputSerializer(serializers.Serializer):
     worker = serializers.IntegerField(required=False, help_text="An existing worker's id; or give name + id_number.")
-    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    name = TextField(required=False, allow_blank=True, max_length=100)
     id_number = serializers.CharField(required=False, allow_blank=True, max_length=32, write_only=True)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
     occupation = serializers.CharField(required=False, allow_blank=True)
@@ -242,7 +250,7 @@ class ClaimantInputSerializer(serializers.Serializer):
 
 class RespondentInputSerializer(serializers.Serializer):
     organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False)
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    name = TextField(required=False, allow_blank=True, max_length=200)
     credit_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
     kind = serializers.CharField(required=False, allow_blank=True)
 
@@ -254,7 +262,7 @@ class RespondentInputSerializer(serializers.Serializer):
 
 
 class MediationClaimInputSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=300)
+    description = TextField(max_length=300)
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True, default=None)
     category = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -264,15 +272,15 @@ class MediationCreateSerializer(serializers.Serializer):
 
     source = serializers.ChoiceField(choices=Source.choices)
     court = serializers.PrimaryKeyRelatedField(queryset=COURTS, required=False, allow_null=True, default=None)
-    court_case_number = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    court_case_number = TextField(required=False, allow_blank=True, max_length=100, default="")
     procedure = serializers.ChoiceField(choices=Procedure.choices, required=False, allow_blank=True, default="")
-    referred_on = serializers.DateField(required=False, allow_null=True, default=None)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    facts = serializers.CharField(required=False, allow_blank=True, default="")
+    referred_on = DateField(required=False, allow_null=True, default=None)
+    title = TextField(required=False, allow_blank=True, max_length=200, default="")
+    facts = TextField(multiline=True, required=False, allow_blank=True, default="")
     claimants = ClaimantInputSerializer(many=True)
     respondents = RespondentInputSerializer(many=True)
     claims = MediationClaimInputSerializer(many=True, required=False, default=list)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = TextField(multiline=True, required=False, allow_blank=True, default="")
 
 
 class ImportInputSerializer(serializers.Serializer):
@@ -292,30 +300,30 @@ ACTIVE_USERS = User.objects.filter(is_active=True)
 class SessionInputSerializer(serializers.Serializer):
     held_at = serializers.DateTimeField()
     mode = serializers.ChoiceField(choices=MediationSession.Mode.choices)
-    location = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    attendees = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=True)
-    minutes = serializers.CharField(allow_blank=True)
+    location = TextField(required=False, allow_blank=True, max_length=200, default="")
+    attendees = serializers.ListField(child=TextField(max_length=100), allow_empty=True)
+    minutes = TextField(multiline=True, allow_blank=True)
 
 
 class PaymentInputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
-    paid_on = serializers.DateField()
+    paid_on = DateField()
     instalment = serializers.IntegerField(required=False, allow_null=True, default=None,
                                           help_text="Instalment number (seq) the payment starts on; default: the earliest unpaid.")
-    reference = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    reference = TextField(required=False, allow_blank=True, max_length=100, default="")
+    note = TextField(required=False, allow_blank=True, max_length=300, default="")
 
 
 class RecuseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = TextField(multiline=True)
     replacement = serializers.PrimaryKeyRelatedField(queryset=ACTIVE_USERS, required=False, allow_null=True, default=None)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = TextField(multiline=True, required=False, allow_blank=True, default="")
 
 
 class ReassignInputSerializer(serializers.Serializer):
     mediator = serializers.PrimaryKeyRelatedField(queryset=ACTIVE_USERS)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = TextField(multiline=True, required=False, allow_blank=True, default="")
 
 
 class CommentInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = TextField(multiline=True, required=False, allow_blank=True, default="")

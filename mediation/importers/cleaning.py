@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import identifiers
+from core import identifiers, limits
 from core import legal_figures as law
 from core.models import Category, Organisation, Worker, resident_id_digest
 
@@ -44,6 +44,7 @@ FIELD_LABELS = {
     "court": gettext_lazy("法院"), "court_case_number": gettext_lazy("法院案号"), "source": gettext_lazy("调解类型"),
     "procedure": gettext_lazy("适用程序"), "referred_on": gettext_lazy("委派日期"), "claimants": gettext_lazy("申请人"),
     "respondents": gettext_lazy("被申请单位"), "claims": gettext_lazy("请求事项"), "title": gettext_lazy("案由"),
+    "facts": gettext_lazy("纠纷简要情况"),
     "row": gettext_lazy("记录"), "permission": gettext_lazy("权限"),
 }
 
@@ -106,6 +107,13 @@ def _joined(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
+def _text(value, *, multiline=False) -> tuple[str, bool]:
+    """(the cell's text without control characters, whether it had characters but none visible)."""
+    raw = "" if value is None else str(value)
+    text = limits.clean_text(raw, multiline=multiline)
+    return text, (bool(text) and not limits.has_visible(text)) or (not text and bool(raw.strip()))
+
+
 def clean_referral(raw, *, lookups: Lookups, default_court=None, default_source=None) -> CleanReferral:
     """Check one referral; raise ValidationError with every problem found, field by field."""
     if not isinstance(raw, dict):
@@ -117,15 +125,21 @@ def clean_referral(raw, *, lookups: Lookups, default_court=None, default_source=
     claimants = _claimants(raw, errors, lookups)
     respondents = _respondents(raw, errors, lookups)
     claims = _claims(raw, errors, lookups)
-    title = str(raw.get("title") or "").strip() or (claims[0][1][:60] if claims and claims[0][1] else "劳动争议")
+    title, invisible = _text(raw.get("title"))
+    if invisible:
+        errors.add("title", limits.invisible_message())
+    title = title or (claims[0][1][:60] if claims and claims[0][1] else "劳动争议")
     if len(title) > 200:
         errors.add("title", _("案由过长（200字以内）。"))
+    facts, invisible = _text(raw.get("facts"), multiline=True)
+    if invisible:
+        errors.add("facts", limits.invisible_message())
     if errors:
         raise ValidationError(dict(errors))
     return CleanReferral(
         source=source, court=court if source in COURT_SOURCES else None,
         court_case_number=number if source in COURT_SOURCES else "", procedure=procedure or "",
-        referred_on=referred_on, title=title, facts=str(raw.get("facts") or "").strip(),
+        referred_on=referred_on, title=title, facts=facts,
         claimants=claimants, respondents=respondents, claims=claims,
     )
 
@@ -141,8 +155,10 @@ def _source_and_court(raw, errors, lookups, default_court, default_source):
     if court_value not in (None, "") and court is None:
         label = court_value.name if isinstance(court_value, Organisation) else court_value
         errors.add("court", _("未知的法院：%(court)s（请先登记该法院，或核对名称）") % {"court": label})
-    number = str(raw.get("court_case_number") or "").strip()
-    if source in COURT_SOURCES:
+    number, invisible = _text(raw.get("court_case_number"))
+    if invisible:
+        errors.add("court_case_number", limits.invisible_message())
+    elif source in COURT_SOURCES:
         if court_value in (None, ""):
             errors.add("court", _("法院委派或委托的调解须写明法院。"))
         if not number:
@@ -182,11 +198,12 @@ def _date(value):
 def _referred_on(raw, errors):
     try:
         referred_on = _date(raw.get("referred_on")) if raw.get("referred_on") not in (None, "") else timezone.localdate()
-    except ValueError:
+    except (ValueError, OverflowError):
         errors.add("referred_on", _("日期无法识别：%(value)s（应为 2026-01-05 格式）") % {"value": raw.get("referred_on")})
         return None
-    if referred_on > timezone.localdate():
-        errors.add("referred_on", _("委派日期不能晚于今天。"))
+    problem = limits.date_problem(referred_on, past=True)  # the plausible range, not after today
+    if problem:
+        errors.add("referred_on", problem)
     return referred_on
 
 
@@ -200,12 +217,14 @@ def _claimants(raw, errors, lookups) -> list[ClaimantSpec]:
             w = item["worker"]
             claimants.append(ClaimantSpec(name=w.name, digest=w.id_number_digest, worker=w))
             continue
-        name = str(item.get("name") or "").strip()
+        name, invisible = _text(item.get("name"))
 
         def who():
             return _("第%(n)d名申请人（%(name)s）") % {"n": i, "name": name} if name else _("第%(n)d名申请人") % {"n": i}
 
-        if not name:
+        if invisible:
+            errors.add("claimants", _("%(who)s：姓名%(problem)s") % {"who": who(), "problem": limits.invisible_message()})
+        elif not name:
             errors.add("claimants", _("%(who)s：缺少姓名。") % {"who": who()})
         try:
             id_number = identifiers.validate_resident_id(str(item.get("id_number") or ""))
@@ -240,7 +259,10 @@ def _respondents(raw, errors, lookups) -> list[RespondentSpec]:
         if isinstance(item.get("name"), Organisation):
             respondents.append(RespondentSpec(name=item["name"].name, organisation=item["name"]))
             continue
-        name = str(item.get("name") or "").strip()
+        name, invisible = _text(item.get("name"))
+        if invisible:
+            errors.add("respondents", _("第%(n)d个被申请单位：名称%(problem)s") % {"n": i, "problem": limits.invisible_message()})
+            continue
         if not name:
             errors.add("respondents", _("第%(n)d个被申请单位：缺少名称。") % {"n": i})
             continue
@@ -286,8 +308,10 @@ def _amount(text) -> Decimal:
 def _claims(raw, errors, lookups) -> list[tuple[Category | None, str, Decimal | None]]:
     claims = []
     for i, item in enumerate(claim_items(raw), start=1):
-        description = str(item.get("description") or "").strip()
-        if not description:
+        description, invisible = _text(item.get("description"))
+        if invisible:
+            errors.add("claims", _("第%(n)d项请求：%(problem)s") % {"n": i, "problem": limits.invisible_message()})
+        elif not description:
             errors.add("claims", _("第%(n)d项请求：缺少请求事项。") % {"n": i})
         if len(description) > 300:
             errors.add("claims", _("第%(n)d项请求：请求事项过长（300字以内）。") % {"n": i})

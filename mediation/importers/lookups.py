@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from core import identifiers
+from core import identifiers, limits
 from core.models import Category, Organisation, Worker, resident_id_digest
 
 from ..models import Mediation
@@ -57,7 +57,7 @@ class Lookups:
             return None
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
             return next((c for c in self.courts.values() if c.pk == int(value)), None)
-        return self.courts.get(str(value).strip())
+        return self.courts.get(limits.clean_text(value))
 
     def prefetch(self, raws: list[dict], default_court=None):
         """Read, in a few queries, the workers, organisations and referrals these rows mention."""
@@ -72,12 +72,12 @@ class Lookups:
                     pass
             for r in respondent_items(raw):
                 if r.get("name"):
-                    names.add(str(r["name"]).strip())
+                    names.add(limits.clean_text(r["name"]))  # as cleaning.py reads it
                 if r.get("credit_code"):
                     codes.add(str(r["credit_code"]).strip().upper())
             court = self.court(raw.get("court")) or default_court
             if court is not None and raw.get("court_case_number"):
-                keys.add((court.pk, str(raw["court_case_number"]).strip()))
+                keys.add((court.pk, limits.clean_text(raw["court_case_number"])))
         self._load_workers(digests)
         self._load_organisations(names, codes)
         self._load_referrals(keys)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
+from core import limits
 from core.models import Organisation, Worker
 
 from ..models import Source
@@ -108,7 +109,7 @@ def import_referrals(*, actor, data: bytes, filename: str = "", court=None, sour
         lookups.prefetch([raw for _n, raw in batch], default_court=court)
         ready: list[tuple[int, CleanReferral]] = []
         for rownum, raw in batch:
-            number = str(raw.get("court_case_number") or "").strip() if isinstance(raw, dict) else ""
+            number = limits.clean_text(raw.get("court_case_number")) if isinstance(raw, dict) else ""
             try:
                 row = clean_referral(raw, lookups=lookups, default_court=court, default_source=source)
                 check_intake_court(actor, row.court, row.source, restricted_to=restricted_to)

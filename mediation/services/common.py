@@ -6,10 +6,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
+from core import limits
 from core.notices import notify
 from core.roles import Role
 
@@ -40,12 +40,9 @@ def fmt(day) -> str:
 
 
 def check_date(field, day, *, not_before=None, not_before_label="", allow_future=False):
-    if day is None:
-        return
-    if not allow_future and day > timezone.localdate():
-        raise ValidationError({field: [_("日期不能晚于今天。")]})
-    if not_before is not None and day < not_before:
-        raise ValidationError({field: [_("日期不能早于%(what)s（%(day)s）。") % {"what": not_before_label, "day": fmt(not_before)}]})
+    """The one range rule for dates (core.limits.check_date): in the plausible range, not after
+    today unless `allow_future`, not before `not_before`."""
+    limits.check_date(field, day, past=not allow_future, not_before=not_before, not_before_label=not_before_label)
 
 
 def lock_unchanged(mediation) -> Mediation:

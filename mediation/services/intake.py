@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import journal, links
+from core import journal, limits, links
 from core.models import Organisation, Worker
 from core.roles import Role
 from core.services import next_numbers, require_perm
@@ -105,8 +105,7 @@ def open_for_case(*, case, actor, source=Source.UNION, court=None, court_case_nu
             errors["procedure"] = [_("诉中委托调解须注明适用普通程序或简易程序。")]
     elif court is not None:
         errors["court"] = [_("工会调解不填写法院。")]
-    if referred_on > timezone.localdate():
-        errors["referred_on"] = [_("日期不能晚于今天。")]
+    limits.check_dates(errors, {"referred_on": referred_on})  # the plausible range, not after today
     if source in COURT_SOURCES and court is not None and court_case_number and Mediation.objects.filter(
         court=court, court_case_number=court_case_number.strip()
     ).exists():

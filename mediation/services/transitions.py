@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import legal_calendar
+from core import legal_calendar, limits
 from core import legal_figures as law
 from core.models import Organisation
 from core.roles import organisation_of
@@ -123,8 +123,8 @@ def extend(*, mediation, actor, days, claimant_consent_on, respondent_consent_on
                             ("respondent_consent_on", respondent_consent_on, _("被申请人"))):
         if day is None:
             errors[field] = [_("延长调解期限须经双方同意：请记录%(who)s同意的日期。") % {"who": who}]
-        elif day > timezone.localdate():
-            errors[field] = [_("日期不能晚于今天。")]
+        elif limits.date_problem(day, past=True):
+            errors[field] = [limits.date_problem(day, past=True)]
         elif mediation.deadline and day > mediation.deadline:
             errors[field] = [_("须在调解期限（%(deadline)s）届满前取得%(who)s同意。") % {"deadline": fmt(mediation.deadline), "who": who}]
         elif mediation.period_started_on and day < mediation.period_started_on:
@@ -166,6 +166,10 @@ def _clean_instalments(instalments, total, effective_on):
         if not isinstance(due_on, datetime.date):
             errors.append(_("第%(n)d期：请填写履行期限。") % {"n": i})
             continue
+        problem = limits.date_problem(due_on, past=False)  # ahead, but within the plausible range
+        if problem:
+            errors.append(_("第%(n)d期：%(problem)s") % {"n": i, "problem": problem})
+            continue
         try:
             amount = money(amount, "instalments", allow_zero=False)
         except ValidationError:
@@ -203,6 +207,9 @@ def reach_agreement(*, mediation, actor, total, basis, instalments=(), obligatio
         ]})
     if effective_on < signed_on:
         raise ValidationError({"effective_on": [_("生效日期不能早于签订日期。")]})
+    check_date("effective_on", effective_on, allow_future=True)
+    obligations = limits.visible_text("obligations", obligations, multiline=True)
+    terms = limits.visible_text("terms", terms, multiline=True)
     if total == 0 and not (obligations or "").strip():
         raise ValidationError({"obligations": [_("协议既无给付金额，也未约定其他义务。")]})
     rows = _clean_instalments(instalments, total, effective_on)
@@ -276,7 +283,7 @@ def request_confirmation(*, mediation, actor, court=None, comment="") -> Mediati
 
 def confirm(*, mediation, actor, ruling_number, ruling_date, comment="") -> Mediation:
     check(mediation, "confirm", actor)
-    ruling_number = required_text("ruling_number", ruling_number, _("请填写司法确认裁定书文号。"))
+    ruling_number = required_text("ruling_number", ruling_number, _("请填写司法确认裁定书文号。"), multiline=False)
     if ruling_date is None:
         raise ValidationError({"ruling_date": [_("请填写裁定日期。")]})
     check_date("ruling_date", ruling_date, not_before=mediation.confirmation_requested_on, not_before_label=_("申请日期"))
@@ -291,6 +298,7 @@ def confirm(*, mediation, actor, ruling_number, ruling_date, comment="") -> Medi
 def reject_confirmation(*, mediation, actor, reason, ruling_number="", ruling_date=None, comment="") -> Mediation:
     check(mediation, "reject_confirmation", actor)
     reason = required_text("reason", reason, _("请填写法院驳回申请的理由。"))
+    ruling_number = limits.visible_text("ruling_number", ruling_number)
     check_date("ruling_date", ruling_date, not_before=mediation.confirmation_requested_on, not_before_label=_("申请日期"))
 
     def apply(m):

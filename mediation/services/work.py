@@ -12,7 +12,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import documents, journal, links
+from core import documents, journal, limits, links
 from core.errors import TransitionRefused
 from core.services import require_perm
 
@@ -34,11 +34,14 @@ def record_session(*, mediation, actor, held_at, mode, minutes, attendees=(), lo
     errors = {}
     if mode not in MediationSession.Mode.values:
         errors["mode"] = [_("请选择调解方式：现场、视频或电话。")]
-    if not (minutes or "").strip():
-        errors["minutes"] = [_("请填写调解笔录。")]
-    attendees = [str(a).strip() for a in (attendees or ()) if str(a).strip()]
+    minutes = limits.collect_text(errors, "minutes", minutes, required_message=_("请填写调解笔录。"), multiline=True)
+    location = limits.collect_text(errors, "location", location)
+    names = [limits.clean_text(a) for a in (attendees or ())]
+    if any(name and not limits.has_visible(name) for name in names):
+        errors["attendees"] = [_("参加人员：%(problem)s") % {"problem": limits.invisible_message()}]
+    attendees = [name for name in names if name]
     if not attendees:
-        errors["attendees"] = [_("请列明参加人员。")]
+        errors.setdefault("attendees", [_("请列明参加人员。")])
     if held_at is None:
         errors["held_at"] = [_("请填写调解时间。")]
     else:
@@ -48,6 +51,8 @@ def record_session(*, mediation, actor, held_at, mode, minutes, attendees=(), lo
             errors["held_at"] = [_("调解时间不能晚于现在。")]
         elif mediation.accepted_on and timezone.localtime(held_at).date() < mediation.accepted_on:
             errors["held_at"] = [_("调解时间不能早于受理日期。")]
+        elif limits.date_problem(held_at, past=False):  # the plausible range (now is checked above)
+            errors["held_at"] = [limits.date_problem(held_at, past=False)]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -57,7 +62,7 @@ def record_session(*, mediation, actor, held_at, mode, minutes, attendees=(), lo
         seq = (fresh.sessions.aggregate(n=Max("seq"))["n"] or 0) + 1
         session = MediationSession.objects.create(
             mediation=fresh, seq=seq, held_at=held_at, mode=mode, location=location or "",
-            attendees=attendees, minutes=minutes.strip(), recorded_by=actor,
+            attendees=attendees, minutes=minutes, recorded_by=actor,
         )
         journal.record(
             subject=fresh, transition="record_session", from_state=fresh.state, to_state=fresh.state, actor=actor,
@@ -73,6 +78,8 @@ def record_payment(*, mediation, actor, amount, paid_on, instalment=None, refere
     change here: the performance sweep (or a mediator's `fulfil`) does that."""
     require_perm(actor, "mediation.record_payment", mediation)
     amount = money(amount, "amount", allow_zero=False)
+    reference = limits.visible_text("reference", reference, max_length=100)
+    note = limits.visible_text("note", note, max_length=300)
     if paid_on is None:
         raise ValidationError({"paid_on": [_("请填写支付日期。")]})
     with transaction.atomic():
@@ -119,11 +126,18 @@ def edit_mediation(*, mediation, actor, changes: dict) -> Mediation:
     unknown = set(changes) - {"title", "facts"}
     if unknown:
         raise ValidationError({name: [_("此项不能在此修改。")] for name in sorted(unknown)})
-    if "title" in changes and not (changes["title"] or "").strip():
-        raise ValidationError({"title": [_("请填写案由。")]})
+    errors = {}
+    changes = {
+        name: limits.collect_text(errors, name, value, multiline=name == "facts",
+                                  required_message=_("请填写案由。") if name == "title" else None,
+                                  max_length=200 if name == "title" else None)
+        for name, value in changes.items()
+    }
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         for name, value in changes.items():
-            setattr(mediation, name, (value or "").strip())
+            setattr(mediation, name, value)
         mediation.save(update_fields=[*changes, "updated_at"])
         journal.record(subject=mediation, transition="edit", from_state=mediation.state, to_state=mediation.state,
                        actor=actor, payload={"fields": sorted(changes)})

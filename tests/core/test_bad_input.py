@@ -225,6 +225,82 @@ def test_correcting_a_case_checks_the_dates_too():
     assert (case.employment_ended_on, case.limitation_ends_on, journal.events_for(case).count()) == before
 
 
+def test_mediation_acceptance_date_in_year_1_or_tomorrow_is_refused():
+    m = make_referral(referred_on=today() - days(5))
+    client = client_for(supervisor())
+    before = counts()
+    for bad in ("0001-01-01", str(today() + days(1))):
+        response = client.post(f"{MEDIATIONS}{m.pk}/transitions/accept/", {"accepted_on": bad}, format="json")
+        assert response.status_code == 400, bad
+        assert "accepted_on" in response.json()
+    assert counts() == before
+    m.refresh_from_db()
+    assert m.state == "referred" and m.accepted_on is None
+
+
+def test_the_acceptance_page_says_the_same_as_the_api():
+    m = make_referral(referred_on=today() - days(5))
+    form_class = form_for("AcceptForm", declaration(m, "accept").inputs)
+    form = form_class(data={"accepted_on": "0001-01-01"}, subject=m)
+    assert not form.is_valid()
+    assert "1950-01-01" in form.errors["accepted_on"][0]
+
+
+def test_consent_dates_in_the_future_or_before_1950_are_refused():
+    m = mediation_in_state("in_progress")
+    client = client_for(supervisor())
+    before = counts()
+    for bad in ("1900-01-01", str(today() + days(1))):
+        response = client.post(f"{MEDIATIONS}{m.pk}/transitions/extend/", {
+            "days": 5, "claimant_consent_on": bad, "respondent_consent_on": str(today()),
+        }, format="json")
+        assert response.status_code == 400, bad
+        assert "claimant_consent_on" in response.json()
+    assert counts() == before
+
+
+def test_an_agreement_dated_far_ahead_is_refused_not_counted():
+    m = mediation_in_state("in_progress")
+    client = client_for(supervisor())
+    before = counts()
+    far = str(datetime.date(9999, 12, 31))
+    for extra in ({"effective_on": far},
+                  {"instalments": [{"due_on": far, "amount": "12000.00"}]}):
+        body = {"total": "12000.00", "basis": "compensation", "signed_on": str(today()),
+                "instalments": [{"due_on": str(today() + days(30)), "amount": "12000.00"}], **extra}
+        response = client.post(f"{MEDIATIONS}{m.pk}/transitions/reach_agreement/", body, format="json")
+        assert response.status_code == 400, extra
+        field = next(iter(extra))
+        assert field in response.json()
+        assert "9999-12-31" in str(response.json()[field])
+    assert counts() == before
+    # A due date ahead within the plausible range is fine.
+    body = {"total": "12000.00", "basis": "compensation", "signed_on": str(today()),
+            "instalments": [{"due_on": str(today() + days(365)), "amount": "12000.00"}]}
+    assert client.post(f"{MEDIATIONS}{m.pk}/transitions/reach_agreement/", body, format="json").status_code == 200
+
+
+def test_a_referral_row_dated_year_1_is_refused_with_its_reason():
+    court = make_court()
+    row = {"court": court.name, "court_case_number": "（2026）测1号", "source": "诉前", "referred_on": "0001-01-01",
+           "claimants": [{"name": "陈志强", "id_number": valid_resident_id(901)}], "respondents": [{"name": "云帆出行有限公司"}],
+           "claims": [{"description": "支付报酬", "amount": "100"}]}
+    before = counts()
+    report = importers.import_referrals(actor=supervisor(), data=json.dumps([row]).encode(), filename="list.json")
+    assert report.refused == 1
+    assert any("1950-01-01" in r for r in report.rows[0].reasons)
+    assert counts() == before
+
+
+def test_a_payment_dated_before_1950_is_refused():
+    m = mediation_in_state("agreed")
+    before = counts()
+    response = client_for(supervisor()).post(f"{MEDIATIONS}{m.pk}/payments/", {"amount": "100.00", "paid_on": "1900-01-01"}, format="json")
+    assert response.status_code == 400
+    assert "paid_on" in response.json()
+    assert counts() == before
+
+
 # --------------------------------------------------------------------------------------------------
 # Names and texts: control and format characters
 # --------------------------------------------------------------------------------------------------
@@ -290,6 +366,45 @@ def test_a_reason_made_of_invisible_characters_is_refused():
     assert "不可见字符" in response.json()["reason"][0]
     case.refresh_from_db()
     assert case.state == "screening"
+
+
+def test_a_referral_claimant_named_with_invisible_characters_is_refused():
+    court = make_court()
+    before = counts()
+    response = client_for(supervisor()).post(MEDIATIONS, {
+        "source": "court_pre_suit", "court": court.pk, "court_case_number": "（2026）测2号",
+        "claimants": [{"name": ZERO_WIDTH, "id_number": valid_resident_id(780)}],
+        "respondents": [{"name": "云帆出行有限公司"}], "claims": [{"description": "支付报酬"}],
+    }, format="json")
+    assert response.status_code == 400
+    assert "不可见字符" in str(response.json())
+    assert counts() == before
+
+
+def test_import_rows_with_invisible_names_are_refused_and_good_rows_kept():
+    court = make_court()
+    rows = [
+        {"court": court.name, "court_case_number": f"（2026）测{n}号", "source": "诉前", "referred_on": str(today() - days(3)),
+         "claimants": [{"name": name, "id_number": valid_resident_id(800 + n)}],
+         "respondents": [{"name": respondent}], "claims": [{"description": "支付报酬", "amount": "100"}]}
+        for n, (name, respondent) in enumerate([("陈志强", "云帆出行有限公司"), (BIDI, "云帆出行有限公司"),
+                                                 ("李四", ZERO_WIDTH), ("王\u200b五", "云帆\u202e出行有限公司")])
+    ]
+    report = importers.import_referrals(actor=supervisor(), data=json.dumps(rows).encode(), filename="list.json")
+    by_row = {r.row: r for r in report.rows}
+    assert [by_row[n].status for n in (1, 2, 3, 4)] == ["created", "refused", "refused", "created"]
+    assert "不可见字符" in by_row[2].reasons[0] and "不可见字符" in by_row[3].reasons[0]
+    assert Worker.objects.filter(name="王五").exists()
+    assert Organisation.objects.filter(name="云帆出行有限公司").count() == 1  # the cleaned name is the same company
+
+
+def test_session_attendees_and_minutes_are_cleaned():
+    m = mediation_in_state("in_progress")
+    response = client_for(supervisor()).post(f"{MEDIATIONS}{m.pk}/sessions/", {
+        "held_at": timezone.now().isoformat(), "mode": "on_site", "attendees": [BIDI], "minutes": "笔录",
+    }, format="json")
+    assert response.status_code == 400
+    assert "attendees" in response.json()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -435,3 +550,18 @@ def test_case_intake_never_fails_but_with_a_field_error(ended, received, title):
         assert datetime.date(1950, 1, 1) <= case.employment_ended_on <= today()
         assert limits.has_visible(case.title)
 
+
+@PROPERTY
+@given(accepted=ANY_DATE)
+def test_mediation_acceptance_never_fails_but_with_a_field_error(accepted):
+    m = make_referral(referred_on=today() - days(400), claimants=[{"name": "陈志强", "id_number": valid_resident_id(950)}])
+    before = journal.events_for(m).count()
+    try:
+        mediation_services.accept(mediation=m, actor=supervisor(), accepted_on=accepted)
+    except ValidationError as exc:
+        assert list(exc.message_dict) == ["accepted_on"]
+        m.refresh_from_db()
+        assert m.state == "referred" and journal.events_for(m).count() == before
+    else:
+        assert today() - days(400) <= accepted <= today()
+        assert m.deadline is not None
