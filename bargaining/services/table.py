@@ -83,13 +83,19 @@ def record_round(*, negotiation, actor, held_on=None, mode=Round.Mode.IN_PERSON,
     return row
 
 
+def figure(value) -> str:
+    """A figure as a contract prints it: 20, 5.05, 1.5 (not 20.00)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def clause_for(topic) -> dict:
     """A clause drafted from an agreed topic: its agreed text, else its agreed figure in its unit."""
     if topic.agreed_text:
         text = topic.agreed_text
     else:
         text = _("双方约定%(name)s为 %(value)s %(unit)s。") % {
-            "name": topic.name, "value": topic.agreed_value, "unit": topic.get_unit_display()}
+            "name": topic.name, "value": figure(topic.agreed_value), "unit": topic.get_unit_display()}
     return {"topic": topic.pk, "title": topic.name, "text": text}
 
 
