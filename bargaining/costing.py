@@ -3,6 +3,7 @@ negotiation's order statistics (bargaining.models.OrderStatistic, imported by
 bargaining.services.import_order_statistics).
 
     cost_position(topic, Decimal("5.50"))      # a Costing, or None (not costed, no figure, no statistics)
+    cost_positions(negotiation, [(topic, value), …])   # the same for several, in one query
     cost_negotiation(negotiation)              # per costed topic: the demand and the latest positions
 
 Per order, the difference a position makes:
@@ -56,7 +57,6 @@ class Costing:
     months: int  # months the statistics cover
     city_months: int  # city-months the gains are spread over
     rows: int  # statistics rows read
-    orders: int  # orders the position changes
     skipped_rows: int  # commission: rows without a fare or a current commission
     monthly_cost: Decimal  # to the platform, yuan per month
     gain_median: Decimal | None  # per worker, yuan per month (None: no city-month with workers)
@@ -71,7 +71,7 @@ class Costing:
 
         return {
             "kind": self.kind, "value": text(self.value), "months": self.months, "city_months": self.city_months,
-            "rows": self.rows, "orders": self.orders, "skipped_rows": self.skipped_rows,
+            "rows": self.rows, "skipped_rows": self.skipped_rows,
             "monthly_cost": text(self.monthly_cost),
             "gain_per_worker": {"median": text(self.gain_median), "p25": text(self.gain_p25),
                                 "p75": text(self.gain_p75), "min": text(self.gain_min), "max": text(self.gain_max)},
@@ -91,37 +91,34 @@ class _Spec:
     bands: tuple = ()
     weathers: tuple = ()
 
-    def aggregates(self, key) -> dict:
-        """{annotation: aggregate}: the sum of orders × difference (`<key>_sum`; commission: × 100)
-        and the orders the position changes (`<key>_orders`)."""
+    @property
+    def rows_key(self) -> tuple:
+        """What a surcharge's sum depends on: its rows, not its amount (one SUM for every amount)."""
+        return (self.kind, self.bands, self.weathers) if self.kind == Kind.SURCHARGE else (self,)
+
+    def aggregate(self):
+        """The SUM over a city-month's rows this position needs: of orders × the difference
+        (commission: × 100), or for a surcharge the orders of its rows (× the amount in Python)."""
         value = Value(self.value, output_field=_MONEY)
         if self.kind == Kind.PIECE_RATE:
-            where = Q(piece_rate__lt=self.value)
-            amount = Sum(ExpressionWrapper(F("orders") * (value - F("piece_rate")), output_field=_MONEY),
-                         filter=where, output_field=_MONEY)
-        elif self.kind == Kind.COMMISSION:
-            where = Q(fare__isnull=False, commission_pct__gt=self.value)
-            amount = Sum(ExpressionWrapper(F("orders") * F("fare") * (F("commission_pct") - value), output_field=_MONEY),
-                         filter=where, output_field=_MONEY)
-        else:
-            where = Q()
-            if self.bands:
-                where &= Q(time_band__in=self.bands)
-            if self.weathers:
-                where &= Q(weather__in=self.weathers)
-            amount = None  # the orders × the amount, in Python
-        orders = Sum("orders", filter=where) if where else Sum("orders")
-        out = {f"{key}_orders": orders}
-        if amount is not None:
-            out[f"{key}_sum"] = amount
-        return out
+            return Sum(ExpressionWrapper(F("orders") * (value - F("piece_rate")), output_field=_MONEY),
+                       filter=Q(piece_rate__lt=self.value), output_field=_MONEY)
+        if self.kind == Kind.COMMISSION:
+            return Sum(ExpressionWrapper(F("orders") * F("fare") * (F("commission_pct") - value), output_field=_MONEY),
+                       filter=Q(fare__isnull=False, commission_pct__gt=self.value), output_field=_MONEY)
+        where = Q()
+        if self.bands:
+            where &= Q(time_band__in=self.bands)
+        if self.weathers:
+            where &= Q(weather__in=self.weathers)
+        return Sum("orders", filter=where) if where else Sum("orders")
 
-    def total(self, group, key) -> Decimal:
-        """Σ orders × difference in one city-month group."""
+    def total(self, summed) -> Decimal:
+        """Σ orders × difference in one city-month, from its aggregate's value."""
+        summed = Decimal(summed or 0)
         if self.kind == Kind.SURCHARGE:
-            return Decimal(group[f"{key}_orders"] or 0) * self.value
-        amount = Decimal(group[f"{key}_sum"] or 0)
-        return amount / HUNDRED if self.kind == Kind.COMMISSION else amount
+            return summed * self.value
+        return summed / HUNDRED if self.kind == Kind.COMMISSION else summed
 
 
 def _spec(topic, value) -> _Spec | None:
@@ -141,12 +138,14 @@ def cost_specs(negotiation, specs) -> dict[_Spec, Costing | None]:
     specs = list(dict.fromkeys(s for s in specs if s is not None))
     if not specs:
         return {}
-    keys = {spec: f"p{i}" for i, spec in enumerate(specs)}
+    keys = {}
+    for spec in specs:
+        keys.setdefault(spec.rows_key, f"p{len(keys)}")
     aggregates = {"rows": Count("id"), "workers": Max("active_workers")}
     if any(s.kind == Kind.COMMISSION for s in specs):
         aggregates["uncosted"] = Count("id", filter=Q(fare__isnull=True) | Q(commission_pct__isnull=True))
-    for spec, key in keys.items():
-        aggregates.update(spec.aggregates(key))
+    for spec in specs:
+        aggregates.setdefault(keys[spec.rows_key], spec.aggregate())
     groups = list(OrderStatistic.objects.filter(negotiation=negotiation).order_by()
                   .values("city", "month").annotate(**aggregates))
     if not groups:
@@ -155,14 +154,14 @@ def cost_specs(negotiation, specs) -> dict[_Spec, Costing | None]:
     rows = sum(g["rows"] for g in groups)
     uncosted = sum(g.get("uncosted") or 0 for g in groups)
     out = {}
-    for spec, key in keys.items():
-        totals = [(spec.total(g, key), g["workers"] or 0) for g in groups]
+    for spec in specs:
+        key = keys[spec.rows_key]
+        totals = [(spec.total(g[key]), g["workers"] or 0) for g in groups]
         gains = sorted(total / workers for total, workers in totals if workers > 0)
         stats = [None] * 5 if not gains else [cents(percentile(gains, p)) for p in (0.5, 0.25, 0.75)] + [
             cents(gains[0]), cents(gains[-1])]
         out[spec] = Costing(
             kind=spec.kind, value=spec.value, months=months, city_months=len(gains), rows=rows,
-            orders=sum(g[f"{key}_orders"] or 0 for g in groups),
             skipped_rows=uncosted if spec.kind == Kind.COMMISSION else 0,
             monthly_cost=cents(sum((t for t, _w in totals), Decimal(0)) / months),
             gain_median=stats[0], gain_p25=stats[1], gain_p75=stats[2], gain_min=stats[3], gain_max=stats[4],
@@ -183,10 +182,15 @@ def percentile(ordered: list[Decimal], p: float) -> Decimal:
 def cost_position(topic, value, *, negotiation=None) -> Costing | None:
     """The costing of `value` on `topic` (a NegotiationTopic), or None when the topic is not costed,
     there is no figure, or the negotiation has no order statistics."""
-    spec = _spec(topic, value)
-    if spec is None:
-        return None
-    return cost_specs(negotiation or topic.negotiation, [spec])[spec]
+    return cost_positions(negotiation or topic.negotiation, [(topic, value)])[0]
+
+
+def cost_positions(negotiation, positions) -> list[Costing | None]:
+    """cost_position() of each (topic, value) of `negotiation`, all from one query (a rounds
+    table costs every figure on it at once)."""
+    specs = [_spec(topic, value) for topic, value in positions]
+    costed = cost_specs(negotiation, specs)
+    return [costed.get(spec) if spec else None for spec in specs]
 
 
 def cost_negotiation(negotiation) -> list[dict]:
