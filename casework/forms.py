@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import identifiers
-from core.inputs import DATE_INPUT, FilterForm, staff_users
+from core.inputs import DATE_INPUT, DateFormField, FilterForm, staff_users
 from core.models import Category, Organisation, Worker
 from core.roles import Role
 
@@ -158,11 +158,12 @@ class IntakeForm(forms.Form):
     new_respondent_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=32)
     override_credit_code = forms.BooleanField(label=_("校验码不符仍登记（仅主管）"), required=False)
     override_reason = forms.CharField(label=_("例外理由"), required=False, max_length=300)
-    received_on = forms.DateField(label=_("登记日期"), widget=DATE_INPUT)
-    infringement_known_on = forms.DateField(
+    # Each the day something happened: from WEIQUAN_EARLIEST_DATE to today (core/limits.py).
+    received_on = DateFormField(label=_("登记日期"), widget=DATE_INPUT)
+    infringement_known_on = DateFormField(
         label=_("知道或应当知道权利被侵害之日"), required=False, widget=DATE_INPUT
     )
-    employment_ended_on = forms.DateField(
+    employment_ended_on = DateFormField(
         label=_("劳动关系/合作终止日"), required=False, widget=DATE_INPUT,
         help_text=_("仍在职（仍在平台接单）则留空。"),
     )

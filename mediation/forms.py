@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.inputs import DATE_INPUT, DATETIME_INPUT, FilterForm, InputForm, UserChoiceField, staff_users
+from core.inputs import DATE_INPUT, DATETIME_INPUT, DateFormField, FilterForm, InputForm, UserChoiceField, staff_users
 from core.models import Organisation
 from core.roles import Role
 
@@ -199,7 +199,7 @@ class SessionForm(InputForm):
 
 class PaymentForm(InputForm):
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=14, decimal_places=2)
-    paid_on = forms.DateField(label=_("支付日期"), widget=DATE_INPUT)
+    paid_on = DateFormField(label=_("支付日期"), widget=DATE_INPUT)
     instalment = forms.TypedChoiceField(label=_("自第几期起冲抵"), required=False, coerce=int, empty_value=None,
                                         help_text=_("默认：最早一期未付清的款项；多出部分依次冲抵以后各期。"))
     reference = forms.CharField(label=_("凭证号"), required=False, max_length=100)

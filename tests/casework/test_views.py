@@ -307,6 +307,11 @@ def test_intake_finds_a_registered_worker_by_phone_or_id(client, officer):
     ("claimant-0-id_number", "3502031990", "身份证号码应为18位"),
     ("claimant-0-phone", "12345", "电话号码"),
     ("new_respondent_credit_code", "91350200MA2YH6P4O", "统一社会信用代码应为18位"),
+    # The range rule for dates and the visible-text rule (core/limits.py), as on the API.
+    ("employment_ended_on", "9999-12-31", "晚于今天"),
+    ("received_on", "0001-01-01", "不能早于 1950-01-01"),
+    ("claimant-0-name", "\u200b\u202e", "不可见字符"),
+    ("new_respondent_name", "\u2066\u200d", "不可见字符"),
 ])
 def test_intake_validation_messages(client, officer, field, value, message):
     login(client, officer)
