@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "casework",
     "mediation",
     "bargaining",
+    "legal_checkup",
 ]
 
 MIDDLEWARE = [

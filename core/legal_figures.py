@@ -60,3 +60,10 @@ FILING_DAYS = 10
 # Arts. 45, 47: the administration may object within 15 days of receiving it; with no objection
 # the contract takes effect.
 OBJECTION_DAYS = 15
+
+# --- Legal health check (legal_checkup/) ------------------------------------------------------------
+# Rectification due dates per finding, from the report's issue, by severity (DESIGN.md, "Checkup").
+RECTIFICATION_DAYS = {"H": 30, "M": 60, "L": 90}
+# The union's labour-law supervision letters (ACFTU 工会劳动法律监督办法, 2021) name a reply date;
+# the instrument sets none, so these are the union's own practice (docs/legal_checkup.md).
+SUPERVISION_LETTER_REPLY_DAYS = {"reminder": 15, "opinion": 15, "recommendation": 30}
