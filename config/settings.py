@@ -194,6 +194,11 @@ WEIQUAN_EVIDENCE_MAX_BYTES = env.int("WEIQUAN_EVIDENCE_MAX_BYTES", default=20 * 
 WEIQUAN_LIMITATION_WARNING_DAYS = env.int("WEIQUAN_LIMITATION_WARNING_DAYS", default=30)
 # How many days before a mediation's deadline the mediator and supervisors are warned.
 WEIQUAN_MEDIATION_WARNING_DAYS = env.int("WEIQUAN_MEDIATION_WARNING_DAYS", default=3)
+# Bargaining: the platform's order statistics one import may bring (rows, bytes).
+WEIQUAN_ORDER_STATISTICS_MAX_ROWS = env.int("WEIQUAN_ORDER_STATISTICS_MAX_ROWS", default=2_000_000)
+WEIQUAN_ORDER_STATISTICS_MAX_BYTES = env.int("WEIQUAN_ORDER_STATISTICS_MAX_BYTES", default=256 * 1024 * 1024)
+# Legal check-up: how many days before a finding's rectification is due its company is reminded.
+WEIQUAN_CHECKUP_REMINDER_DAYS = env.int("WEIQUAN_CHECKUP_REMINDER_DAYS", default=7)
 # A set-based change of more objects than this (a sweep expiring a whole backlog) leaves the inbox
 # tasks to the Celery workers, after it commits (core/workflow.py); smaller ones update them inline.
 WEIQUAN_INBOX_SYNC_INLINE_MAX = env.int("WEIQUAN_INBOX_SYNC_INLINE_MAX", default=2000)

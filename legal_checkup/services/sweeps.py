@@ -41,7 +41,7 @@ def _union_people(checkup):
 
 def sweep(today=None, *, dry_run=False) -> SweepResult:
     today = today or timezone.localdate()
-    window = datetime.timedelta(days=getattr(settings, "WEIQUAN_CHECKUP_REMINDER_DAYS", 7))
+    window = datetime.timedelta(days=settings.WEIQUAN_CHECKUP_REMINDER_DAYS)
     open_findings = Finding.objects.filter(checkup__state__in=[S.RECTIFYING, S.ISSUED]).exclude(
         status=Finding.Status.RECTIFIED).exclude(replies__done=True).select_related("checkup", "item", "checkup__lead")
     due_soon = open_findings.filter(due_on__gte=today, due_on__lte=today + window, reminded_on__isnull=True)
