@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,6 @@ from .common import locked, no_identity, record_step
 S = CheckupState
 NUMBER_PREFIX = "TJC"  # 体检 (TJ is mediation's)
 AUDITED_KINDS = tuple(Organisation.EMPLOYER_KINDS)
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 
 def create_checkup(*, actor, company, reason="", union=None, comment="") -> Checkup:
@@ -118,8 +118,9 @@ def add_evidence(*, actor, file, assessment=None, reply=None) -> Evidence:
         raise PermissionDenied(_("您没有权限上传该材料。"))
     if file is None or not getattr(file, "size", 0):
         raise ValidationError({"file": [_("请选择要上传的文件。")]})
-    if file.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"file": [_("文件不能超过 %(mb)d MB。") % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024)}]})
+    limit = settings.WEIQUAN_EVIDENCE_MAX_BYTES
+    if file.size > limit:
+        raise ValidationError({"file": [_("文件不能超过 %(mb)d MB。") % {"mb": limit // (1024 * 1024)}]})
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
