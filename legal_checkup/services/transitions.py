@@ -43,15 +43,18 @@ def plan(*, checkup, actor, checklist_version, profile, lead, planned_on=None, s
     return run_transition(checkup, "plan", actor=actor, comment=comment, apply=apply)
 
 
-def start_fieldwork(*, checkup, actor, comment=""):
+def start_fieldwork(*, checkup, actor, started_on=None, comment=""):
     """One assessment per item of the pinned version that applies to this company and profile."""
     check(checkup, "start_fieldwork", actor)
     items = [i for i in checkup.checklist_version.items.all() if i.applies_to(checkup.company, checkup.profile)]
     if not items:
         raise ValidationError({"checklist_version": [_("该清单版本没有适用于此企业和评估类型的事项。")]})
 
+    started_on = as_date("started_on", started_on) or timezone.localdate()
+    check_date("started_on", started_on)
+
     def apply(c):
-        c.fieldwork_started_on = timezone.localdate()
+        c.fieldwork_started_on = started_on
 
     with transaction.atomic():
         run_transition(checkup, "start_fieldwork", actor=actor, comment=comment, apply=apply,
@@ -111,14 +114,16 @@ def submit_for_review(*, checkup, actor, comment=""):
     return run_transition(checkup, "submit_for_review", actor=actor, comment=comment, apply=apply)
 
 
-def approve(*, checkup, actor, comment=""):
+def approve(*, checkup, actor, approved_on=None, comment=""):
     """Approved by someone other than the drafter (four eyes)."""
     check(checkup, "approve", actor)
     if checkup.drafted_by_id == actor.pk:
         raise PermissionDenied(_("报告须由起草人以外的人员审核。"))
+    approved_on = as_date("approved_on", approved_on) or timezone.localdate()
+    check_date("approved_on", approved_on, not_before=checkup.fieldwork_started_on, not_before_label=_("现场检查开始日期"))
 
     def apply(c):
-        c.approved_by, c.approved_on = actor, timezone.localdate()
+        c.approved_by, c.approved_on = actor, approved_on
 
     return run_transition(checkup, "approve", actor=actor, comment=comment, apply=apply)
 
@@ -181,11 +186,13 @@ def start_rectification(*, checkup, actor, acknowledged_on=None, comment=""):
     return run_transition(checkup, "start_rectification", actor=actor, comment=comment, apply=apply)
 
 
-def follow_up(*, checkup, actor, comment=""):
+def follow_up(*, checkup, actor, follow_up_on=None, comment=""):
     check(checkup, "follow_up", actor)
+    follow_up_on = as_date("follow_up_on", follow_up_on) or timezone.localdate()
+    check_date("follow_up_on", follow_up_on, not_before=checkup.acknowledged_on, not_before_label=_("企业签收日期"))
 
     def apply(c):
-        c.follow_up_on = timezone.localdate()
+        c.follow_up_on = follow_up_on
 
     return run_transition(checkup, "follow_up", actor=actor, comment=comment, apply=apply)
 
