@@ -52,8 +52,14 @@ def is_on_team(user, checkup):
     return checkup is not None and (checkup.lead_id == user.pk or checkup.team.filter(pk=user.pk).exists())
 
 
+@rules.predicate
+def has_no_lead(user, checkup):
+    return checkup is not None and checkup.lead_id is None
+
+
 checkup_staff = is_auditor | is_lawyer | is_volunteer | is_supervisor
-works_checkup = is_supervisor | is_on_team
+# Before a lead is named, any check-up staff may prepare it; then the team and the supervisors.
+works_checkup = is_supervisor | is_on_team | (checkup_staff & has_no_lead)
 can_view_checkup = is_union_staff | is_company_of
 
 rules.add_perm("legal_checkup.view_checkup", can_view_checkup)
