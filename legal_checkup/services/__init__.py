@@ -20,6 +20,7 @@ from .audit import (  # noqa: F401
 from .checklists import include_offered_clauses, new_version, publish, set_item  # noqa: F401
 from .company import escalate, letter_reply, overdue, reply  # noqa: F401
 from .sweeps import sweep  # noqa: F401
+from .transfer import ImportReport, export_checklist, import_checklist  # noqa: F401
 from .transitions import (  # noqa: F401
     approve,
     cancel,
