@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core import charts, identifiers
+from core import charts, dashboard, identifiers
 from core import services as parties
 from core.models import Category
 from core.views import page_context, refusal_message, service_errors
@@ -412,5 +412,7 @@ class DashboardView(LoginRequiredMixin, View):
                                               hot={label for label, v in overdue_items if v}),
             "open_tasks": open_tasks().count(),
             "limitation_warning_days": settings.WEIQUAN_LIMITATION_WARNING_DAYS,
+            # the modules' own sections (core.dashboard: e.g. the check-up's figures)
+            "sections": dashboard.sections(request),
         }
         return render(request, "work/dashboard.html", context)

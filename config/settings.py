@@ -276,6 +276,11 @@ SPECTACULAR_SETTINGS = {
         "RoundModeEnum": "bargaining.models.Round.Mode",
         "ElectorateKindEnum": "bargaining.serializers.ELECTORATE_KINDS",
         "OccupationEnum": "core.models.Worker.Occupation",
+        "CheckupStateEnum": "legal_checkup.models.CheckupState",
+        "CheckupResultEnum": "legal_checkup.models.Result",
+        "ReassessResultEnum": "legal_checkup.serializers.REASSESSED",
+        "CheckupProfileEnum": "legal_checkup.models.Profile",
+        "LetterKindEnum": "legal_checkup.models.Letter.Kind",
     },
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("casework.urls")),
     path("api/v1/", include("mediation.urls")),
     path("api/v1/", include("bargaining.urls")),
+    path("api/v1/", include("legal_checkup.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -62,7 +62,7 @@ def _viewsets():
     from rest_framework.routers import BaseRouter
 
     found = {}
-    for module in ("core.urls", "casework.urls", "mediation.urls", "bargaining.urls"):
+    for module in ("core.urls", "casework.urls", "mediation.urls", "bargaining.urls", "legal_checkup.urls"):
         router = __import__(module, fromlist=["router"]).router
         assert isinstance(router, BaseRouter)
         for _prefix, viewset, _basename in router.registry:
