@@ -21,24 +21,20 @@
     POST     /checkups/{id}/letters/{l}/reply/            the company's answer to one (letter_reply)
     GET      /checkups/{id}/evidence/{e}/download/        an evidence file
     GET/POST /checkup-letters/{id}/documents/             a letter's PDF
-    GET      /checklists/ …/versions/ …/versions/{n}/     checklists and their versions with items
-    POST     /checklists/{id}/new_version/ and …/versions/{n}/set_item|publish|include_offered_clauses/
-    GET      /offered-clauses/                            clauses offered by effective collective contracts
-    GET      /checkup-figures/                            what leadership asks for
+
+(Checklists, offered clauses and the figures: register_api.py.)
 
 Who sees what (legal_checkup.selectors.visible_to): union staff every checkup; a company contact
 only their own company's, and only once the report is issued (any other is 404). A company contact
 acknowledges (start_rectification), replies per finding with evidence and answers letters, nothing
 else (403, before the body is read); their shapes have no assessors' notes, no interviews, no
 fieldwork evidence and no review comments (serializers.py), and their journal starts at the issue.
-Checklists, offered clauses and the figures are union staff's (403).
 """
 
 import django_filters as filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -51,24 +47,13 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core import journal
-from core.api import RulesPermission, StandardPagination, TransitionViewSetMixin
+from core.api import RulesPermission, TransitionViewSetMixin
 from core.document_api import DocumentsViewSetMixin
 from core.serializers import EventSerializer, UserSummarySerializer
 
 from . import selectors, services
 from . import serializers as s
-from .models import (
-    Assessment,
-    Checklist,
-    ChecklistVersion,
-    Checkup,
-    CheckupState,
-    Evidence,
-    Finding,
-    Letter,
-    OfferedClause,
-    Reply,
-)
+from .models import Assessment, Checkup, CheckupState, Evidence, Finding, Letter, Reply
 from .rules import is_union_staff
 from .services.transitions import final_results
 
@@ -81,7 +66,6 @@ ERRORS = {
 READ_ERRORS = {404: ERRORS[404]}
 INTERNAL = "legal_checkup.view_internal_notes"
 CHANGE = "legal_checkup.change_checkup"
-MANAGE_CHECKLISTS = "legal_checkup.manage_checklists"
 
 # The writes a company contact may make: the services decide (their reply, their evidence, their
 # answer to a letter; a transition by its declaration). Every other write needs the right to work
@@ -89,11 +73,11 @@ MANAGE_CHECKLISTS = "legal_checkup.manage_checklists"
 CONTACT_WRITES = {"transition", "replies", "reply_evidence", "letter_reply"}
 
 
-def _errors(*codes):
+def errors_for(*codes):
     return {code: ERRORS[code] for code in codes}
 
 
-def _id(name, description):
+def path_id(name, description):
     return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH, description=description)
 
 
@@ -128,7 +112,7 @@ class CheckupFilter(filters.FilterSet):
     ),
     create=extend_schema(
         request=s.CheckupCreateSerializer,
-        responses={201: s.StaffCheckupDetailSerializer, **_errors(400, 403)},
+        responses={201: s.StaffCheckupDetailSerializer, **errors_for(400, 403)},
         description="Register a request for a check-up of an employer (create_checkup): auditors, lawyers, "
                     "legal-aid volunteers and supervisors.",
     ),
@@ -227,7 +211,7 @@ class CheckupViewSet(
     @extend_schema(methods=["GET"], responses={200: UserSummarySerializer(many=True), **READ_ERRORS}, filters=False,
                    description="The lead first, then the team.")
     @extend_schema(methods=["POST"], request=s.TeamMemberInputSerializer,
-                   responses={201: UserSummarySerializer(many=True), **_errors(400, 403, 404, 409)}, filters=False,
+                   responses={201: UserSummarySerializer(many=True), **errors_for(400, 403, 404, 409)}, filters=False,
                    description="Add someone to the team (add_team_member), conflict-checked, until the fieldwork ends.")
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def team(self, request, pk=None):
@@ -265,10 +249,10 @@ class CheckupViewSet(
                                                  context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["GET"], responses={200: s.StaffAssessmentSerializer, **READ_ERRORS}, filters=False,
-                   parameters=[_id("assessment", "The assessment's id.")])
+                   parameters=[path_id("assessment", "The assessment's id.")])
     @extend_schema(methods=["PATCH", "POST"], request=s.AssessInputSerializer,
-                   responses={200: s.StaffAssessmentSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("assessment", "The assessment's id.")],
+                   responses={200: s.StaffAssessmentSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("assessment", "The assessment's id.")],
                    description="Assess the item (assess), in the fieldwork: what is left out keeps its value. "
                                "`not_applicable` needs a reason; what was examined goes into the report and so "
                                "takes no ID or phone number; `notes` and `interviews` stay in the union.")
@@ -289,11 +273,11 @@ class CheckupViewSet(
         return Response(self._assessment_shape()(row, context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["GET"], responses={200: s.CheckupEvidenceSerializer(many=True), **READ_ERRORS},
-                   filters=False, parameters=[_id("assessment", "The assessment's id.")],
+                   filters=False, parameters=[path_id("assessment", "The assessment's id.")],
                    description="The files examined in the fieldwork (union staff only: 404 for anyone else).")
     @extend_schema(methods=["POST"], request={"multipart/form-data": s.CheckupEvidenceInputSerializer},
-                   responses={201: s.CheckupEvidenceSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("assessment", "The assessment's id.")],
+                   responses={201: s.CheckupEvidenceSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("assessment", "The assessment's id.")],
                    description="Upload a file examined (add_evidence): kept with its SHA-256, size and time.")
     @action(detail=True, methods=["get", "post"], url_path=r"assessments/(?P<assessment>[0-9]+)/evidence",
             url_name="assessment-evidence", filter_backends=[], pagination_class=None,
@@ -313,8 +297,8 @@ class CheckupViewSet(
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ReassessItemInputSerializer,
-                   responses={200: s.StaffAssessmentSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("assessment", "The assessment's id.")],
+                   responses={200: s.StaffAssessmentSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("assessment", "The assessment's id.")],
                    description="At the follow-up, when the whole checklist is re-assessed: an item (reassess_item).")
     @action(detail=True, methods=["post"], url_path=r"assessments/(?P<assessment>[0-9]+)/reassess",
             url_name="assessment-reassess", filter_backends=[], pagination_class=None)
@@ -355,10 +339,10 @@ class CheckupViewSet(
                                               context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["GET"], responses={200: s.StaffFindingSerializer, **READ_ERRORS}, filters=False,
-                   parameters=[_id("finding", "The finding's id.")])
+                   parameters=[path_id("finding", "The finding's id.")])
     @extend_schema(methods=["PATCH"], request=s.FindingEditSerializer,
-                   responses={200: s.StaffFindingSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("finding", "The finding's id.")],
+                   responses={200: s.StaffFindingSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("finding", "The finding's id.")],
                    description="Edit what was found, the risk and the recommendation (edit_finding), while drafting. "
                                "The text goes to the company: an ID number or a phone number in it is refused (400); "
                                "registered workers' names are redacted in what the company reads.")
@@ -374,8 +358,8 @@ class CheckupViewSet(
         return Response(self._finding_data(checkup, finding))
 
     @extend_schema(request=s.ReassessInputSerializer,
-                   responses={200: s.StaffFindingSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("finding", "The finding's id.")],
+                   responses={200: s.StaffFindingSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("finding", "The finding's id.")],
                    description="The follow-up's re-assessment (reassess): compliant = rectified.")
     @action(detail=True, methods=["post"], url_path=r"findings/(?P<finding>[0-9]+)/reassess",
             url_name="finding-reassess", filter_backends=[], pagination_class=None)
@@ -388,8 +372,8 @@ class CheckupViewSet(
         return Response(self._finding_data(checkup, finding))
 
     @extend_schema(request=s.EscalateInputSerializer,
-                   responses={201: s.SupervisionLetterSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("finding", "The finding's id.")],
+                   responses={201: s.SupervisionLetterSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("finding", "The finding's id.")],
                    description="The next supervision letter on an overdue finding (escalate): 提示函 to the company, "
                                "then 意见书, then 建议书 to the labour administration (the hand-over), each with its "
                                "reply date and its PDF (GET /api/v1/checkup-letters/{id}/documents/).")
@@ -411,10 +395,10 @@ class CheckupViewSet(
             Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by", "reply__finding")))
 
     @extend_schema(methods=["GET"], responses={200: s.FindingReplySerializer(many=True), **READ_ERRORS},
-                   filters=False, parameters=[_id("finding", "The finding's id.")])
+                   filters=False, parameters=[path_id("finding", "The finding's id.")])
     @extend_schema(methods=["POST"], request=s.ReplyInputSerializer,
-                   responses={201: s.FindingReplySerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("finding", "The finding's id.")],
+                   responses={201: s.FindingReplySerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("finding", "The finding's id.")],
                    description="The company's reply (reply), once rectifying: the plan, who answers for it, by when, "
                                "done or not. The company's contacts, or the team on their behalf.")
     @action(detail=True, methods=["get", "post"], url_path=r"findings/(?P<finding>[0-9]+)/replies",
@@ -433,8 +417,8 @@ class CheckupViewSet(
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": s.CheckupEvidenceInputSerializer},
-                   responses={201: s.CheckupEvidenceSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("finding", "The finding's id."), _id("reply", "The reply's id.")],
+                   responses={201: s.CheckupEvidenceSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("finding", "The finding's id."), path_id("reply", "The reply's id.")],
                    description="Evidence of the rectification on a reply (add_evidence), with its SHA-256.")
     @action(detail=True, methods=["post"], url_path=r"findings/(?P<finding>[0-9]+)/replies/(?P<reply>[0-9]+)/evidence",
             url_name="reply-evidence", filter_backends=[], pagination_class=None,
@@ -461,8 +445,8 @@ class CheckupViewSet(
         return Response(s.SupervisionLetterSerializer(_letters().filter(finding__checkup=checkup), many=True).data)
 
     @extend_schema(request=s.LetterReplyInputSerializer,
-                   responses={200: s.SupervisionLetterSerializer, **_errors(400, 403, 404, 409)}, filters=False,
-                   parameters=[_id("letter", "The letter's id.")],
+                   responses={200: s.SupervisionLetterSerializer, **errors_for(400, 403, 404, 409)}, filters=False,
+                   parameters=[path_id("letter", "The letter's id.")],
                    description="The answer to a letter (letter_reply): by the company's contact, or recorded by the team.")
     @action(detail=True, methods=["post"], url_path=r"letters/(?P<letter>[0-9]+)/reply", url_name="letter-reply",
             filter_backends=[], pagination_class=None)
@@ -481,7 +465,7 @@ class CheckupViewSet(
 
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **READ_ERRORS}, filters=False,
-        parameters=[_id("evidence", "The evidence file's id.")],
+        parameters=[path_id("evidence", "The evidence file's id.")],
         description="An evidence file, with its SHA-256 in `X-Evidence-SHA256`. The fieldwork's files are union "
                     "staff's; a reply's are also the company's.",
     )
@@ -525,170 +509,3 @@ class LetterViewSet(DocumentsViewSetMixin, mixins.RetrieveModelMixin, viewsets.G
         if self.request.method not in permissions.SAFE_METHODS and not is_union_staff(self.request.user):
             raise PermissionDenied(_("只有工会工作人员可以生成监督文书。"))
         return obj
-
-
-# --------------------------------------------------------------------------------------------------
-# Checklists and the clauses offered by collective contracts
-# --------------------------------------------------------------------------------------------------
-
-
-class ChecklistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Checklists as versioned data. A published version never changes (a checkup pins one); a change
-    is a new version, which copies the last and is edited until published. Check-up staff read them;
-    supervisors keep them."""
-
-    queryset = Checklist.objects.prefetch_related("versions").order_by("code")
-    serializer_class = s.ChecklistSerializer
-    permission_classes = [permissions.IsAuthenticated, RulesPermission]
-    collection_permission = "legal_checkup.view_checklist"
-    pagination_class = StandardPagination
-    filter_backends = []
-
-    def _require_manager(self):
-        if not self.request.user.has_perm(MANAGE_CHECKLISTS):
-            raise PermissionDenied(_("只有主管可以维护体检清单。"))
-
-    def _version(self, checklist, number) -> ChecklistVersion:
-        version = checklist.versions.filter(number=number).prefetch_related("items").select_related(
-            "checklist", "created_by").first()
-        if version is None:
-            raise NotFound(_("该清单没有第%(n)s版。") % {"n": number})
-        return version
-
-    def _version_data(self, version):
-        return s.ChecklistVersionSerializer(ChecklistVersion.objects.select_related("checklist", "created_by")
-                                            .prefetch_related("items").get(pk=version.pk)).data
-
-    @extend_schema(responses={200: s.ChecklistVersionSerializer(many=True), **READ_ERRORS}, filters=False)
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def versions(self, request, pk=None):
-        """Every version, newest first, with its items."""
-        checklist = self.get_object()
-        rows = checklist.versions.select_related("checklist", "created_by").prefetch_related("items")
-        return Response(s.ChecklistVersionSerializer(rows, many=True).data)
-
-    @extend_schema(responses={200: s.ChecklistVersionSerializer, **READ_ERRORS}, filters=False,
-                   parameters=[_id("number", "The version's number.")])
-    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>[0-9]+)", url_name="version",
-            filter_backends=[], pagination_class=None)
-    def version(self, request, number, pk=None):
-        return Response(s.ChecklistVersionSerializer(self._version(self.get_object(), number)).data)
-
-    @extend_schema(request=s.NewVersionInputSerializer,
-                   responses={201: s.ChecklistVersionSerializer, **_errors(400, 403, 404)}, filters=False,
-                   description="A new version copying the last one's items (new_version); refused while an "
-                               "unpublished one exists. Supervisors.")
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def new_version(self, request, pk=None):
-        self._require_manager()
-        checklist = self.get_object()
-        data = s.NewVersionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        version = services.new_version(checklist=checklist, actor=request.user, **data.validated_data)
-        return Response(self._version_data(version), status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.ChecklistItemInputSerializer,
-                   responses={200: s.ChecklistVersionItemSerializer, **_errors(400, 403, 404)}, filters=False,
-                   parameters=[_id("number", "The version's number.")],
-                   description="Add an item or change one (by `code`) of an unpublished version (set_item); a "
-                               "published version is 400. Supervisors.")
-    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]+)/set_item", url_name="set-item",
-            filter_backends=[], pagination_class=None)
-    def set_item(self, request, number, pk=None):
-        self._require_manager()
-        version = self._version(self.get_object(), number)
-        data = s.ChecklistItemInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = services.set_item(version=version, actor=request.user, **data.validated_data)
-        return Response(s.ChecklistVersionItemSerializer(item).data)
-
-    @extend_schema(request=None, responses={200: s.ChecklistVersionSerializer, **_errors(400, 403, 404)},
-                   filters=False, parameters=[_id("number", "The version's number.")],
-                   description="Publish the version (publish): from now on it never changes. Supervisors.")
-    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]+)/publish", url_name="publish",
-            filter_backends=[], pagination_class=None)
-    def publish(self, request, number, pk=None):
-        self._require_manager()
-        version = self._version(self.get_object(), number)
-        services.publish(version=version, actor=request.user)
-        return Response(self._version_data(version))
-
-    @extend_schema(request=s.IncludeOffersInputSerializer,
-                   responses={201: s.ChecklistVersionItemSerializer(many=True), **_errors(400, 403, 404)},
-                   filters=False, parameters=[_id("number", "The version's number.")],
-                   description="Make items of an unpublished version from clauses offered by effective collective "
-                               "contracts (include_offered_clauses). Supervisors.")
-    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]+)/include_offered_clauses",
-            url_name="include-offered-clauses", filter_backends=[], pagination_class=None)
-    def include_offered_clauses(self, request, number, pk=None):
-        self._require_manager()
-        version = self._version(self.get_object(), number)
-        data = s.IncludeOffersInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        items = services.include_offered_clauses(version=version, actor=request.user, **data.validated_data)
-        return Response(s.ChecklistVersionItemSerializer(items, many=True).data, status=status.HTTP_201_CREATED)
-
-
-class OfferedClauseFilter(filters.FilterSet):
-    used = filters.BooleanFilter(field_name="used_in", lookup_expr="isnull", exclude=True,
-                                 help_text="true: already made an item of a checklist version; false: not yet.")
-    employer = filters.NumberFilter(field_name="employers", help_text="A covered employer's id.")
-
-    class Meta:
-        model = OfferedClause
-        fields = ["used", "employer"]
-
-
-class OfferedClauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Clauses of effective collective contracts, offered (by bargaining, through core) as checklist
-    items for the covered employers' next check-up."""
-
-    queryset = OfferedClause.objects.prefetch_related("employers").order_by("-offered_on", "id")
-    serializer_class = s.OfferedClauseSerializer
-    permission_classes = [permissions.IsAuthenticated, RulesPermission]
-    collection_permission = "legal_checkup.view_checklist"
-    pagination_class = StandardPagination
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = OfferedClauseFilter
-
-
-# --------------------------------------------------------------------------------------------------
-# Figures
-# --------------------------------------------------------------------------------------------------
-
-
-class IsUnionStaff(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and is_union_staff(request.user))
-
-
-class CheckupFiguresViewSet(viewsets.ViewSet):
-    """What leadership asks for, as one table (legal_checkup.selectors.figures). Union staff."""
-
-    permission_classes = [permissions.IsAuthenticated, IsUnionStaff]
-
-    @extend_schema(responses={200: s.CheckupFiguresSerializer, 403: ERRORS[403]}, filters=False)
-    def list(self, request):
-        today = timezone.localdate()
-        return Response(s.CheckupFiguresSerializer(figures_table(today)).data)
-
-
-def figures_table(today) -> dict:
-    raw = selectors.figures(today)
-    letters = []
-    for kind in Letter.LADDER:
-        row = raw["letters"].get(kind, {"issued": 0, "answered": 0})
-        letters.append({"kind": kind, "label": str(Letter.Kind(kind).label), "issued": row["issued"],
-                        "answered": row["answered"],
-                        "share_answered": round(row["answered"] / row["issued"], 3) if row["issued"] else None})
-    return {
-        "by_state": [{"key": state, "label": str(label), "count": raw["by_state"].get(state, 0)}
-                     for state, label in CheckupState.choices],
-        "by_grade": [{"key": grade, "label": grade, "count": raw["by_grade"].get(grade, 0)} for grade in "ABCD"],
-        "most_failed": [{"code": row["item__code"], "title": row["item__title"], "findings": row["findings"],
-                         "companies": row["companies"]} for row in raw["most_failed"]],
-        "rectification_rate": raw["rectification_rate"],
-        "letters": letters,
-        "overdue_findings": raw["overdue_findings"],
-        "today": today,
-    }
