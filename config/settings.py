@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bargaining.tasks.sweep_negotiations",
         "schedule": crontab(minute=30, hour="0,7"),
     },
+    # Legal check-up: reminders before rectification is due, overdue findings (legal_checkup/services/sweeps.py).
+    "legal-checkup-sweep": {
+        "task": "legal_checkup.tasks.sweep_checkups",
+        "schedule": crontab(minute=45, hour="0,7"),
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------------------
