@@ -70,7 +70,19 @@ rules.add_perm("legal_checkup.reply", is_company_of)
 rules.add_perm("legal_checkup.escalate", is_supervisor | is_on_team)
 rules.add_perm("legal_checkup.manage_checklists", is_supervisor)
 rules.add_perm("legal_checkup", checkup_staff)
-for _model in ("checklist", "checklistversion", "checklistitem", "assessment", "finding", "reply", "letter", "evidence"):
+@rules.predicate
+def is_drafter(user, checkup):
+    return checkup is not None and checkup.drafted_by_id == user.pk
+
+
+@rules.predicate
+def is_company_of_letter(user, letter):
+    """A contact of the company a supervision letter is about (and was sent to)."""
+    return letter is not None and is_company_of.test(user, letter.finding.checkup)
+
+
+rules.add_perm("legal_checkup.view_letter", checkup_staff | is_company_of_letter)
+for _model in ("checklist", "checklistversion", "checklistitem", "assessment", "finding", "reply", "evidence"):
     rules.add_perm(f"legal_checkup.view_{_model}", checkup_staff)
 for _model in ("checklist", "checklistversion", "checklistitem"):
     for _action in ("add", "change"):

@@ -116,9 +116,9 @@ def submit_for_review(*, checkup, actor, comment=""):
 
 def approve(*, checkup, actor, approved_on=None, comment=""):
     """Approved by someone other than the drafter (four eyes)."""
-    check(checkup, "approve", actor)
-    if checkup.drafted_by_id == actor.pk:
+    if checkup.state == S.REVIEW and checkup.drafted_by_id == actor.pk:
         raise PermissionDenied(_("报告须由起草人以外的人员审核。"))
+    check(checkup, "approve", actor)
     approved_on = as_date("approved_on", approved_on) or timezone.localdate()
     check_date("approved_on", approved_on, not_before=checkup.fieldwork_started_on, not_before_label=_("现场检查开始日期"))
 

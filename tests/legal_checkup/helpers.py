@@ -42,7 +42,7 @@ def seeded_version():
     return ChecklistVersion.objects.get(checklist__code="platform-employment", number=1)
 
 
-# Partial on a medium item, non-compliant on a low one: B without a cap (25 basic items).
+# Partial on a medium item, non-compliant on a low one: two findings, no cap (A on the basic profile).
 DEFAULT_RESULTS = {"10": "partial", "25": "non_compliant"}
 
 

@@ -105,9 +105,11 @@ def test_the_approver_is_not_the_drafter():
     c = checkup_in_state("drafting", lead=boss)
     services.submit_for_review(checkup=c, actor=boss)
     c.refresh_from_db()
+    assert "approve" not in allowed_transitions(c, boss)
     with pytest.raises(PermissionDenied, match="起草人以外"):
         services.approve(checkup=c, actor=boss)
     other = make_user("supervisor")
+    assert "approve" in allowed_transitions(c, other)
     services.approve(checkup=c, actor=other)
     c.refresh_from_db()
     assert c.state == S.APPROVED and c.approved_by == other
