@@ -23,13 +23,16 @@ Every one of them leaves the union, so none carries a worker's identity:
   reason).
 
 A letter's three kinds are registered on the one Letter model, and core offers every kind of a
-model for every object of it; a kind renders the letter of its own rung on the same finding
-(the 意见书 of a finding asked from its 建议书 is that 意见书), and is refused with a plain reason
-when the finding has not reached that rung (`LetterNotIssued`).
+model for every object of it (by state, and a letter has none). So a kind renders the letter of
+its own rung on the same finding (the 意见书 of a finding asked from its 建议书 is that 意见书);
+each kind's `permission` (`legal_checkup.ask_<kind>_letter`) lets pages and the API offer and
+accept it only where the finding has reached that rung, and a rendering asked for anyway fails
+with a plain reason (`LetterNotIssued`).
 """
 
 from __future__ import annotations
 
+import rules
 from django.utils import timezone
 
 from core import documents, journal
@@ -321,7 +324,20 @@ def letter_context(letter: Letter, document) -> dict:
     }
 
 
+def _has_rung(kind):
+    """Whoever may see the letter's checkup, where the letter's finding has a letter of `kind`."""
+
+    @rules.predicate(name=f"finding_has_{kind}_letter")
+    def has_rung(user, letter):
+        if letter is None or not user.has_perm("legal_checkup.view_checkup", letter.finding.checkup):
+            return False
+        return letter.kind == kind or letter.finding.letters.filter(kind=kind).exists()
+
+    return has_rung
+
+
 for _kind, _code in ((Letter.Kind.REMINDER, "TS"), (Letter.Kind.OPINION, "YJ"), (Letter.Kind.RECOMMENDATION, "JY")):
+    rules.set_perm(f"legal_checkup.ask_{_kind}_letter", _has_rung(_kind))
     documents.register(
         Letter, f"{_kind}_letter", title=str(Letter.Kind(_kind).label), code=_code,
         template=f"documents/legal_checkup/{_kind}_letter.html", context=letter_context,
@@ -331,4 +347,5 @@ for _kind, _code in ((Letter.Kind.REMINDER, "TS"), (Letter.Kind.OPINION, "YJ"), 
         reference=lambda letter: (f"{letter.finding.checkup.number}-{letter.finding.item.code}"
                                   f"-{Letter.LADDER.index(letter.kind) + 1}"),
         subject=f"工会劳动法律监督：{Letter.Kind(_kind).label}",
+        permission=f"legal_checkup.ask_{_kind}_letter",
     )

@@ -268,9 +268,16 @@ def test_a_letter_kind_renders_its_own_rung_of_the_finding_and_is_refused_past_i
     document, text = issued(recommendation, "reminder_letter")
     assert f"请贵单位于{d(reminder.reply_due)}前" in text and f"出具日期：{d(reminder.issued_on)}" in text
     assert document.number != documents.request(reminder, "reminder_letter")[0].number
-    # a 提示函 whose finding has gone no further has no 意见书 to print
-    _c, (only,) = escalated(1)
-    document, _created = documents.request(only, "opinion_letter", actor=supervisor())
+    # a 提示函 whose finding has gone no further has no 意见书 to print: not offered, and refused
+    other, (only,) = escalated(1)
+    staff, contact, stranger = supervisor(), contact_of(other), contact_of(c)
+    assert staff.has_perm("legal_checkup.ask_reminder_letter", only)
+    assert contact.has_perm("legal_checkup.ask_reminder_letter", only)
+    assert not stranger.has_perm("legal_checkup.ask_reminder_letter", only)  # another company's contact
+    assert not staff.has_perm("legal_checkup.ask_opinion_letter", only)
+    assert not staff.has_perm("legal_checkup.ask_recommendation_letter", only)
+    assert all(staff.has_perm(f"legal_checkup.ask_{k}_letter", reminder) for k in Letter.LADDER)
+    document, _created = documents.request(only, "opinion_letter", actor=staff)
     with pytest.raises(LetterNotIssued, match="该问题尚未发出工会劳动法律监督意见书"):
         documents.render_and_store(document.pk)
 
