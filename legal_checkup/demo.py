@@ -175,9 +175,10 @@ class CheckupDemo(DemoPart):
     def write_documents(self) -> int:
         written = 0
         for c in Checkup.objects.order_by("number"):
+            documents.issue_all_now(c)
+            # Each letter has its own document, asked for when it was issued (services.escalate).
             letters = [letter for f in c.findings.all() for letter in f.letters.all()]
             for obj in [c, *letters]:
-                documents.issue_all_now(obj)
                 for document in documents.documents_for(obj).order_by("id"):
                     written += self.copy_document(c, document)
         return written
