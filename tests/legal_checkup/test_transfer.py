@@ -245,3 +245,30 @@ def test_the_commands_export_and_import_a_file(tmp_path):
     csv_out = io.StringIO()
     call_command("export_checklist", "--number", "1", "--format", "csv", stdout=csv_out)
     assert csv_out.getvalue().count("\n") == 26
+
+
+def test_an_item_retitled_in_an_imported_version_stays_one_row_of_the_most_failed_figure():
+    from legal_checkup.selectors import most_failed_items
+    from tests.legal_checkup.helpers import company
+
+    seeded = seeded_version()
+    rows = json.loads(services.export_checklist(seeded, "json"))
+    rows["items"][6]["title"] = "合理确定工作时长上限并落实休息提示（修订）"
+    new = run(json.dumps(rows, ensure_ascii=False).encode(), filename="v2.json").version
+    services.publish(version=new, actor=supervisor())
+    same = company()
+    checkup_in_state("drafting", results={"07": "non_compliant"}, company_=same)
+    checkup_in_state("drafting", results={"07": "partial"}, company_=company())
+    # the helper plans on the seeded version; a third checkup of the first company on the new one
+    c = services.create_checkup(actor=supervisor(), company=same)
+    lead = auditor()
+    services.plan(checkup=c, actor=lead, checklist_version=new, profile="basic", lead=lead)
+    c.refresh_from_db()
+    services.start_fieldwork(checkup=c, actor=lead)
+    for a in c.assessments.select_related("item"):
+        services.assess(assessment=a, actor=lead, result="partial" if a.item.code == "07" else "compliant")
+    c.refresh_from_db()
+    services.compile_findings(checkup=c, actor=lead)
+    first = most_failed_items()[0]
+    assert first == {"item__code": "07", "item__title": "合理确定工作时长上限并落实休息提示（修订）", "findings": 3,
+                     "companies": 2}
