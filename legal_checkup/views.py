@@ -53,6 +53,9 @@ from .services.company import ESCALATION_STATES, REPLY_STATES, overdue
 DETAIL = "legal_checkup:checkups:detail"
 TRANSITION = "legal_checkup:checkups:transition"
 TEAM_STATES = (S.REQUESTED, S.PLANNED, S.FIELDWORK)
+# The staff page's journal shows the latest steps; the earlier ones fold away (the fieldwork alone
+# journals every item assessed).
+TIMELINE_RECENT = 8
 # What the company sees of the journal: the steps since the report reached it, without comments.
 COMPANY_EVENTS = ("issue", "start_rectification", "reply", "escalate", "letter_reply", "follow_up", "close")
 
@@ -292,6 +295,8 @@ def checkup_context(request, checkup, **extra):
     task = main_task(c)
     if base["task"] is not None and (task is None or base["task"].pk != task.pk):
         base.update(task=task, can_claim=False, can_reassign=False, reassign_candidates=[])
+    events = base.pop("events")
+    earlier, recent = (events[:-TIMELINE_RECENT], events[-TIMELINE_RECENT:]) if len(events) > TIMELINE_RECENT + 2 else ([], events)
     current = the_score(assessments)
     final = None
     if c.state == S.CLOSED:
@@ -300,7 +305,7 @@ def checkup_context(request, checkup, **extra):
         final = score(final_results(c))
     assessed = sum(1 for a in assessments if a.result)
     context = {
-        "c": c, **base, "actions": actions, "work": work, "internal": True, "today": today,
+        "c": c, **base, "events": recent, "events_earlier": earlier, "actions": actions, "work": work, "internal": True, "today": today,
         "rows": rows, "findings": findings, "team": team, "lead_conflicts": lead_conflicts,
         "assessed": assessed, "to_assess": len(assessments) - assessed,
         "current_score": current, "breakdown": score_breakdown(assessments), "final_score": final,
