@@ -31,6 +31,7 @@ import argparse
 import datetime
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -92,10 +93,13 @@ def main():
           f"{os.cpu_count()} CPU(s), load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     people = setup_people(args.workers)
     figures = {}
-    if not args.skip_issue:
-        figures["issue40"] = bench_issue(people, args.runs, items=40)
-        figures["issue25"] = bench_issue(people, args.runs, items=25)
-    figures["most_failed"] = bench_figure(people, args.checkups, args.runs, args.explain)
+    try:
+        if not args.skip_issue:
+            figures["issue40"] = bench_issue(people, args.runs, items=40)
+            figures["issue25"] = bench_issue(people, args.runs, items=25)
+        figures["most_failed"] = bench_figure(people, args.checkups, args.runs, args.explain)
+    finally:
+        shutil.rmtree(media, ignore_errors=True)  # the PDFs written
 
     print("\nFigures:")
     if "issue40" in figures:
