@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -33,15 +34,17 @@ def require(user, perm):
 class ChecklistListView(LoginRequiredMixin, View):
     def get(self, request):
         require(request.user, "legal_checkup.view_checklist")
-        checklists = []
-        for c in Checklist.objects.order_by("name"):
-            versions = list(c.versions.annotate(n_items=Count("items", distinct=True),
-                                                n_checkups=Count("checkups", distinct=True)).order_by("-number"))
-            checklists.append({"c": c, "versions": versions,
-                               "can_new": not versions or versions[0].published})
-        return render(request, "legal_checkup/checklist_list.html", {
-            "checklists": checklists, "manage": request.user.has_perm("legal_checkup.manage_checklists"),
-            "form": f.NewVersionForm()})
+        return render(request, "legal_checkup/checklist_list.html", list_context(request))
+
+
+def list_context(request) -> dict:
+    checklists = []
+    for c in Checklist.objects.order_by("name"):
+        versions = list(c.versions.annotate(n_items=Count("items", distinct=True),
+                                            n_checkups=Count("checkups", distinct=True)).order_by("-number"))
+        checklists.append({"c": c, "versions": versions, "can_new": not versions or versions[0].published})
+    return {"checklists": checklists, "manage": request.user.has_perm("legal_checkup.manage_checklists"),
+            "form": f.NewVersionForm(), "import_form": f.ImportForm()}
 
 
 class NewVersionView(LoginRequiredMixin, View):
@@ -153,3 +156,51 @@ class ItemView(LoginRequiredMixin, View):
             return self.render_form(version, form, status=errors.describe(exc).status)
         messages.success(request, _("已保存事项 %(code)s。") % {"code": item.code})
         return HttpResponseRedirect(reverse(VERSION, args=[version.pk]) + f"#item-{item.code}")
+
+
+# --- import and export (services/transfer.py; docs/legal_checkup.md, "The checklist file") -----------
+
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class ExportView(LoginRequiredMixin, View):
+    def get(self, request, vpk):
+        require(request.user, "legal_checkup.view_checklist")
+        version = get_object_or_404(ChecklistVersion.objects.select_related("checklist"), pk=vpk)
+        fmt = request.GET.get("format", "xlsx")
+        if fmt not in CONTENT_TYPES:
+            raise Http404
+        data = services.export_checklist(version, format=fmt)
+        response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{version.checklist.code}-v{version.number}.{fmt}")
+        return response
+
+
+class ImportView(LoginRequiredMixin, View):
+    """A checklist file becomes a new unpublished version, or nothing is written and every bad row
+    is listed with its line, field and reason."""
+
+    def post(self, request, cpk):
+        require(request.user, "legal_checkup.manage_checklists")
+        checklist = get_object_or_404(Checklist, pk=cpk)
+        form = f.ImportForm(request.POST, request.FILES)
+        problem, report = None, None
+        if not form.is_valid():
+            problem = " ".join(str(m) for errors_ in form.errors.values() for m in errors_)
+        else:
+            upload = form.cleaned_data["file"]
+            try:
+                report = services.import_checklist(checklist=checklist, actor=request.user, data=upload.read(),
+                                                   filename=upload.name, note=form.cleaned_data.get("note", ""))
+            except errors.HANDLED as exc:
+                problem = refusal_message(exc)
+        if report is not None and report.ok:
+            messages.success(request, _("已导入 %(n)d 个事项，生成未发布的 v%(v)d：请核对后发布。") % {
+                "n": report.written, "v": report.version.number})
+            return HttpResponseRedirect(reverse(VERSION, args=[report.version.pk]))
+        context = list_context(request)
+        context.update(import_checklist=checklist, import_problem=problem,
+                       import_errors=report.as_dict()["errors"] if report is not None else [])
+        return render(request, "legal_checkup/checklist_list.html", context, status=400)

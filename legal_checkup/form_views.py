@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from core.roles import is_company_contact
-from core.views import ObjectFormView, TransitionView
+from core.views import ObjectFormView
 
 from . import page_forms as f
 from . import selectors, services
@@ -57,26 +57,13 @@ class CheckupFormView(ObjectFormView):
         return self.build(data, self.request.FILES if data is not None else None)
 
     def context(self, form):
-        return {"multipart": self.multipart, "staff": is_staff_viewer(self.request.user), **self.extra()}
+        return {"multipart": self.multipart, **self.extra()}
 
     def extra(self) -> dict:
         return {}
 
     def post(self, request, pk, **kwargs):
         return super().post(request, pk)
-
-
-class CheckupTransitionView(TransitionView):
-    """core's one transition view, on the check-up's form template (the company's contact sees no
-    state diagram there: it names the union's internal steps)."""
-
-    template_name = "legal_checkup/object_form.html"
-    visible = staticmethod(selectors.visible_to)
-    detail_url_name = DETAIL
-    transition_url_name = TRANSITION
-
-    def context(self, form):
-        return {**super().context(form), "staff": is_staff_viewer(self.request.user)}
 
 
 class TeamMemberView(CheckupFormView):

@@ -200,6 +200,14 @@ class NewVersionForm(forms.Form):
     note = TextFormField(label=_("修订说明"), max_length=200, required=False)
 
 
+class ImportForm(forms.Form):
+    """A checklist file (JSON, CSV or XLSX) to become a new version (services.import_checklist)."""
+
+    file = forms.FileField(label=_("清单文件"), help_text=_("JSON、CSV（UTF-8 或 GBK）或 XLSX；列名可用中文或英文。"),
+                           error_messages={"required": _("请选择要导入的清单文件。")})
+    note = TextFormField(label=_("修订说明"), max_length=200, required=False)
+
+
 class ItemForm(forms.Form):
     """An item of an unpublished version, added or changed by its code (services.set_item)."""
 

@@ -325,6 +325,8 @@ def test_company_acknowledges_and_replies_with_evidence(client):
     page = text(client.get(page_of(c)))
     assert 'data-transition="start_rectification"' in page and 'data-action="reply"' not in page
     assert 'id="document-form"' not in page
+    form = client.get(page_of(c, "transitions/start_rectification/"))
+    assert form.status_code == 200 and "wq-diagram" not in text(form)  # the union's steps are not drawn for them
     done = client.post(page_of(c, "transitions/start_rectification/"), {})
     assert done.status_code == 302
     c.refresh_from_db()
@@ -471,3 +473,48 @@ def test_dashboard_shows_the_checkup_figures(client):
     page = text(client.get("/work/dashboard/"))
     assert 'id="checkup-figures"' in page and "问题整改率" in page and "不符合最多的事项" in page
     assert 'data-letter="reminder"' in page
+
+
+def test_checklist_export_and_import(client):
+    boss = supervisor()
+    v1 = seeded_version()
+    login(client, boss)
+    exported = client.get(f"{CHECKLISTS}versions/{v1.pk}/export/?format=csv")
+    assert exported.status_code == 200 and "attachment" in exported["Content-Disposition"]
+    data = exported.content
+    assert "07".encode() in data
+    assert client.get(f"{CHECKLISTS}versions/{v1.pk}/export/?format=xlsx").status_code == 200
+    assert client.get(f"{CHECKLISTS}versions/{v1.pk}/export/?format=doc").status_code == 404
+    url = f"{CHECKLISTS}{v1.checklist.pk}/import/"
+    bad = "编号,检查事项,法律依据,风险等级\n01,事项一,劳动合同法,H\n02,,劳动合同法,X\n".encode()
+    refused = client.post(url, {"file": SimpleUploadedFile("清单.csv", bad, content_type="text/csv")})
+    assert refused.status_code == 400 and 'id="import-errors"' in text(refused)
+    assert ChecklistVersion.objects.filter(checklist=v1.checklist).count() == 1
+    done = client.post(url, {"file": SimpleUploadedFile("清单.csv", data, content_type="text/csv"), "note": "导入"})
+    v2 = ChecklistVersion.objects.get(checklist=v1.checklist, number=2)
+    assert done.status_code == 302 and done["Location"].endswith(f"versions/{v2.pk}/")
+    assert v2.items.count() == v1.items.count() and not v2.published
+    login(client, auditor())
+    assert client.post(url, {"file": SimpleUploadedFile("清单.csv", data)}).status_code == 403
+
+
+def test_company_contact_never_reaches_cases_mediations_or_unissued_documents(client, django_capture_on_commit_callbacks):
+    from core.models import Document
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = checkup_in_state("issued")
+    with django_capture_on_commit_callbacks(execute=True):
+        planned = checkup_in_state("planned", company_=issued.company)
+    contact = contact_of(issued)
+    login(client, contact)
+    from tests.scenarios import make_case
+
+    case = make_case(respondents=[issued.company])  # even a case against their own company
+    for url in ("/casework/cases/", f"/casework/cases/{case.pk}/", "/mediation/mediations/",
+                "/bargaining/negotiations/new/"):
+        assert client.get(url).status_code in (403, 404), url
+    report = Document.objects.get(kind="report", object_id=str(issued.pk))
+    notice = Document.objects.get(kind="engagement_notice", object_id=str(planned.pk))
+    assert client.get(f"/api/v1/documents/{report.pk}/download/").status_code == 200
+    assert client.get(f"/api/v1/documents/{notice.pk}/download/").status_code == 404
+    assert f"/api/v1/documents/{report.pk}/download/" in text(client.get(page_of(issued)))
