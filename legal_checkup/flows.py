@@ -150,7 +150,8 @@ class CheckupFlow(StateFlow):
         return _("计划检查日期") if checkup.state == S.PLANNED else _("整改期限")
 
     def inbox_queryset(self):
-        return Checkup.objects.select_related("company", "lead")
+        # The inbox row names the object by `number` and `title`: a checkup's title is its company.
+        return Checkup.objects.select_related("company", "lead").annotate(title=F("company__name"))
 
     # --- the company contacts' companion tasks --------------------------------------------------------
 

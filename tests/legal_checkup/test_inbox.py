@@ -151,7 +151,7 @@ def test_company_contacts_each_hold_the_company_work(people, client):
     assert item.mine and item.due_label == "整改期限"
     client.force_login(first)
     page = client.get("/work/inbox/").content.decode()
-    assert c.number in page and "签收法治体检报告" in page
+    assert c.number in page and "签收法治体检报告" in page and c.company.name in page
     assert client.get(item.url).status_code == 200
     # one contact acknowledges: both now have the replies to give
     services.start_rectification(checkup=c, actor=first)
