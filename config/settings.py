@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Sign-in lockout after repeated failures (core/throttling.py).
+    "axes",
     # The staff web interface (viewflow's Site/Application/viewsets, Material frontend) and its
     # task layer (viewflow.workflow: each module's flows.py routes human work; see docs/ui.md).
     "viewflow",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page (core/throttling.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +97,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: a locked-out user name or address gets no further (core/throttling.py).
+    "core.throttling.SignInLockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -236,6 +242,32 @@ WEIQUAN_DOCUMENT_PDF_VARIANT = env("WEIQUAN_DOCUMENT_PDF_VARIANT", default="pdf/
 # Public origin printed before /verify/<code> on every document, e.g. https://weiquan.example.org
 WEIQUAN_PUBLIC_URL = env("WEIQUAN_PUBLIC_URL", default="")
 
+# --- Throttling (core/throttling.py, README "Configuration") ------------------------------------
+# Proxies in front of the site that append to X-Forwarded-For (a load balancer: 1). 0 trusts no
+# header and counts by the connection's address; more than the real number lets a client choose
+# the address it is counted under.
+WEIQUAN_PROXY_COUNT = env.int("WEIQUAN_PROXY_COUNT", default=0)
+# Sign-in (web, admin, API token): after AXES_FAILURE_LIMIT failures for one user name, or from one
+# address, every attempt is refused (429), the right password too, for AXES_COOLOFF_MINUTES; a
+# failure while locked starts the wait again. Counted in the database (shared by every web
+# process, listed in the admin); `manage.py axes_reset_username <name>` lifts a lock early.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.throttling.lockout_response"
+AXES_IPWARE_PROXY_COUNT = WEIQUAN_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if WEIQUAN_PROXY_COUNT else ("REMOTE_ADDR",)
+# API request rates, "<number>/<second|minute|hour|day>": anonymous clients per address, signed-in
+# users per user, look-ups of a worker by ID number or phone per user, and the public document
+# verification (page and API) per address.
+WEIQUAN_THROTTLE_RATES = {
+    "anon": env("WEIQUAN_THROTTLE_ANON", default="60/minute"),
+    "user": env("WEIQUAN_THROTTLE_USER", default="600/minute"),
+    "identity_lookup": env("WEIQUAN_THROTTLE_IDENTITY_LOOKUP", default="20/minute"),
+    "verify": env("WEIQUAN_THROTTLE_VERIFY", default="20/minute"),
+}
+
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -252,6 +284,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonThrottle",
+        "core.throttling.UserThrottle",
+        "core.throttling.IdentityLookupThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": WEIQUAN_THROTTLE_RATES,
+    "NUM_PROXIES": WEIQUAN_PROXY_COUNT,
     # JSON with the bounds of core/limits.py (size and nesting depth); forms and uploads as DRF's.
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",
@@ -286,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "ReassessResultEnum": "legal_checkup.serializers.REASSESSED",
         "CheckupProfileEnum": "legal_checkup.models.Profile",
         "LetterKindEnum": "legal_checkup.models.Letter.Kind",
+        "UserRoleEnum": "core.api_extras.ROLE_CHOICES",
     },
 }
 

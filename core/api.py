@@ -237,7 +237,9 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 class WorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Workers. The resident ID number is write-only; reads show `id_number_masked`.
 
-    Look a worker up with `?id_number=` (matched through the keyed digest) or `?phone=`.
+    Look a worker up with `?id_number=` (matched through the keyed digest) or `?phone=`. Such
+    look-ups, and `?search=` (it matches phones too), have a stricter rate than the rest of the
+    API (`WEIQUAN_THROTTLE_IDENTITY_LOOKUP`; over it, 429).
     """
 
     queryset = Worker.objects.prefetch_related("platforms")
@@ -248,6 +250,9 @@ class WorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = WorkerFilter
     search_fields = ["name", "phone"]
     ordering_fields = ["name", "created_at", "id"]
+    # Look-ups by identity are rate-limited more strictly than the API (core.throttling); `search`
+    # too, since it matches phone numbers.
+    identity_lookup_params = ("id_number", "phone", "search")
 
     def create(self, request):
         data = s.WorkerCreateSerializer(data=request.data)

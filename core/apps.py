@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 # What core finds in every installed app, as django.contrib.admin finds `admin.py`:
 # transitions.py declares a machine's transitions; documents.py registers document kinds;
 # flows.py declares the viewflow flows that route human work (the inbox); notices.py connects
-# what a module tells people, including its reactions to other modules' transitions. (The demo's
+# what a module tells people, including its reactions to other modules' transitions; workload.py
+# the figures of work in hand the assignment screens show (core/workload.py). (The demo's
 # parts, demo.py, are found by `manage.py demo` only: core/demo.py.)
-DISCOVERED = ("transitions", "documents", "flows", "notices")
+DISCOVERED = ("transitions", "documents", "flows", "notices", "workload")
 
 
 class CoreConfig(AppConfig):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import documents
 from .models import Document
+from .throttling import VerifyThrottle, throttle_page
 
 
 class VerifyUploadForm(forms.Form):
@@ -73,6 +74,7 @@ def verify_lookup(request):
 # clerk's script POST a file with curl as well as the browser form.
 @csrf_exempt
 @require_http_methods(["GET", "POST", "HEAD"])
+@throttle_page(VerifyThrottle)  # per address, with the JSON twin (WEIQUAN_THROTTLE_VERIFY): no code guessing
 def verify(request, code):
     normalised, document = _lookup(code)
     context = {

@@ -8,6 +8,7 @@ The API's exception handler and the views both go through `describe()`: nothing 
 a user is told, and nothing looks at the language of a message.
 """
 
+import math
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -152,6 +153,12 @@ def _refused_body(exc, user) -> dict:
 
 def exception_handler(exc, context):
     """DRF's exception handler (settings.REST_FRAMEWORK["EXCEPTION_HANDLER"])."""
+    if isinstance(exc, exceptions.Throttled):
+        from .throttling import throttled_message
+
+        headers = {"Retry-After": str(math.ceil(exc.wait))} if exc.wait else None
+        return Response({"code": "throttled", "detail": throttled_message(exc.wait)},
+                        status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
     described = describe(exc)
     if described is None:
         return drf_exception_handler(exc, context)

@@ -49,12 +49,17 @@ is_court_liaison = rules.is_group_member(Role.COURT_LIAISON)
 # Union staff who work disputes: they see the parties' register.
 is_dispute_staff = is_intake_officer | is_lawyer | is_mediator | is_supervisor
 
+# Anyone on the union's side (not company contacts or court liaisons): sees who may be assigned work.
+is_union_staff = (is_intake_officer | is_lawyer | is_volunteer | is_mediator | is_supervisor | is_auditor
+                  | is_bargaining_officer)
+
 rules.add_perm("core.view_organisation", rules.is_authenticated)
 rules.add_perm("core.add_organisation", is_intake_officer | is_supervisor)
 rules.add_perm("core.change_organisation", is_supervisor)
 rules.add_perm("core.override_credit_code", is_supervisor)
 rules.add_perm("core.view_worker", is_dispute_staff | is_volunteer)
 rules.add_perm("core.add_worker", is_intake_officer | is_supervisor)
+rules.add_perm("core.view_staff", is_union_staff)
 
 # The admin asks for module and model permissions.
 rules.add_perm("core", is_dispute_staff | is_volunteer)
