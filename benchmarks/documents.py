@@ -16,8 +16,9 @@
    (a mix of the three kinds over ordinary cases and the group case) and measures how long until
    all are ready: documents per second, end to end (request, queue, render, store, row update).
 
-Targets (DESIGN.md / issue 3, on the 2-core machine): median <= 300 ms for a two-page document,
-<= 250 KiB, >= 6 documents/s through the worker.
+Targets (issue 12 item 8, on the 2-core machine): median <= 150 ms for a two-page document,
+<= 450 ms for the 8-page group-case summary, <= 250 KiB for two pages, >= 9 documents/s through the
+worker. Each render also prints its CPU time, which other processes on the machine stretch less.
 """
 
 import argparse
@@ -99,7 +100,7 @@ GROUP_CLAIMS = [
 
 
 def request_all(case, kinds, regenerate=True):
-    from casework import documents
+    from core import documents
 
     return [documents.request(case, kind, regenerate=regenerate)[0] for kind in kinds]
 
@@ -115,16 +116,18 @@ def pct(values, q):
 
 
 def measure(document, n, variant):
-    from casework import documents
+    from core import documents
 
     documents.render_pdf(document, pdf_variant=variant)  # warm: fonts loaded, caches filled
-    times, size, pages = [], 0, 0
+    times, cpu, size, pages = [], [], 0, 0
     for _ in range(n):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         data, pages = documents.render_pdf(document, pdf_variant=variant)
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
         size = len(data)
-    return {"pages": pages, "median": statistics.median(times), "p95": pct(times, 0.95), "kib": size / 1024, "n": n}
+    return {"pages": pages, "median": statistics.median(times), "p95": pct(times, 0.95),
+            "cpu": statistics.median(cpu), "kib": size / 1024, "n": n}
 
 
 def fonttools_fallback():
@@ -158,7 +161,9 @@ def part_in_process(args) -> None:
         ("intake_record", "group (11 claimants)", request_all(group, ["intake_record"])[0]),
         ("closing_report", "group (11 claimants)", request_all(group, ["closing_report"])[0]),
     ]
-    header = f"{'kind':<15} {'case':<35} {'variant':<9} {'pages':>5} {'median ms':>10} {'p95 ms':>8} {'KiB':>7}"
+    # Wall time is stretched by whatever else runs on the machine; CPU time (this process's, median
+    # per render) is not, so both are printed.
+    header = f"{'kind':<15} {'case':<35} {'variant':<9} {'pages':>5} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>7} {'KiB':>7}"
     print(header)
     print("-" * len(header))
     results = []
@@ -166,7 +171,7 @@ def part_in_process(args) -> None:
         for variant in ("", "pdf/a-3b"):
             r = measure(document, args.n, variant)
             results.append({"kind": kind, "case": label, "variant": variant or "pdf", **r})
-            print(f"{kind:<15} {label:<35} {variant or 'pdf':<9} {r['pages']:>5} {r['median']:>10.0f} {r['p95']:>8.0f} {r['kib']:>7.0f}")
+            print(f"{kind:<15} {label:<35} {variant or 'pdf':<9} {r['pages']:>5} {r['median']:>10.0f} {r['p95']:>8.0f} {r['cpu']:>7.0f} {r['kib']:>7.0f}")
 
     if args.fallback_n:
         print(f"\n== fontTools fallback (no HarfBuzz subsetting), N={args.fallback_n}, PDF/A-3b")
@@ -176,7 +181,7 @@ def part_in_process(args) -> None:
             for kind, label, document in rows[:4]:
                 r = measure(document, args.fallback_n, "pdf/a-3b")
                 results.append({"kind": kind, "case": label, "variant": "pdf/a-3b fontTools", **r})
-                print(f"{kind:<15} {label:<35} {'a-3b/fT':<9} {r['pages']:>5} {r['median']:>10.0f} {r['p95']:>8.0f} {r['kib']:>7.0f}")
+                print(f"{kind:<15} {label:<35} {'a-3b/fT':<9} {r['pages']:>5} {r['median']:>10.0f} {r['p95']:>8.0f} {r['cpu']:>7.0f} {r['kib']:>7.0f}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
@@ -244,7 +249,7 @@ def part_worker(args) -> None:
         kinds = ["intake_record", "case_summary", "closing_report"]
         cases = [*ordinary, group]
         plan = [(cases[i % len(cases)], kinds[(i // len(cases)) % 3]) for i in range(args.renders)]
-        from casework import documents
+        from core import documents
 
         t0 = time.perf_counter()
         ids = [documents.request(case, kind, regenerate=True)[0].pk for case, kind in plan]

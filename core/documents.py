@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable
@@ -366,6 +369,32 @@ def render_html(document: Document, *, owner=None, issued_at=None) -> str:
     return render_to_string(kind.template, context)
 
 
+# --- What one process reuses across renders ---------------------------------------------------------
+# WeasyPrint builds a FontConfiguration (fontconfig's font set and a Pango font map, whose faces and
+# coverage are loaded on first use) and parses every stylesheet on each HTML(...).render() unless it
+# is given them. Neither changes between documents here (no @font-face, no @counter-style, no url()),
+# so they are made once per process (the font configuration once per thread: a Pango font map is
+# not meant to be shared between threads) and the output is the same PDF as before.
+#
+# The stylesheets: every <style> element of the rendered HTML is taken out and handed to WeasyPrint
+# as an already parsed weasyprint.CSS, in document order. They are then all of the "user" origin
+# instead of "author"; as every sheet moves together (and none uses !important), the cascade among
+# them is the same, and inline style="" attributes still win over all of them as before. A sheet
+# whose text repeats (base.css, each module's _style.css) is parsed once and kept, by its text; a
+# <style data-per-document> one (the page boxes printing the number and verification code) is
+# parsed on each render and not kept.
+
+_STYLE_ELEMENT = re.compile(r"<style(?P<attrs>[^>]*)>(?P<css>.*?)</style>", re.S | re.I)
+_STYLESHEETS: "OrderedDict[str, Any]" = OrderedDict()
+_STYLESHEETS_MAX = 64
+_STYLESHEETS_LOCK = threading.Lock()
+_PER_THREAD = threading.local()
+
+
+def _base_url() -> str:
+    return (settings.BASE_DIR / "templates" / "documents").as_uri() + "/"
+
+
 def _url_fetcher():
     from weasyprint import URLFetcher
 
@@ -373,12 +402,62 @@ def _url_fetcher():
     return URLFetcher(allowed_protocols={"file", "data"})
 
 
+def font_configuration():
+    """This thread's FontConfiguration, made on first use and kept (WeasyPrint's own caches of
+    line struts and font features live in it too)."""
+    config = getattr(_PER_THREAD, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _PER_THREAD.font_config = FontConfiguration()
+    return config
+
+
+def _parse_css(text: str, font_config):
+    import weasyprint
+
+    return weasyprint.CSS(string=text, base_url=_base_url(), url_fetcher=_url_fetcher(), font_config=font_config)
+
+
+def _stylesheet(text: str, *, keep: bool, font_config):
+    if not keep:
+        return _parse_css(text, font_config)
+    with _STYLESHEETS_LOCK:
+        sheet = _STYLESHEETS.get(text)
+        if sheet is not None:
+            _STYLESHEETS.move_to_end(text)
+            return sheet
+    sheet = _parse_css(text, font_config)
+    with _STYLESHEETS_LOCK:
+        _STYLESHEETS[text] = sheet
+        while len(_STYLESHEETS) > _STYLESHEETS_MAX:
+            _STYLESHEETS.popitem(last=False)
+    return sheet
+
+
+def split_stylesheets(html: str, font_config=None) -> tuple[str, list]:
+    """(the HTML without its <style> elements, their weasyprint.CSS objects in document order)."""
+    font_config = font_config or font_configuration()
+    sheets = []
+
+    def take(match):
+        if not match.group("css").strip():
+            return ""  # a kind without a sheet of its own
+        keep = "data-per-document" not in match.group("attrs")
+        sheets.append(_stylesheet(match.group("css"), keep=keep, font_config=font_config))
+        return ""
+
+    return _STYLE_ELEMENT.sub(take, html), sheets
+
+
 def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> tuple[bytes, int]:
     """HTML -> (PDF bytes, page count)."""
     import weasyprint
 
-    base_url = (settings.BASE_DIR / "templates" / "documents").as_uri() + "/"
-    rendered = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_url_fetcher()).render()
+    font_config = font_configuration()
+    body, stylesheets = split_stylesheets(html, font_config)
+    rendered = weasyprint.HTML(string=body, base_url=_base_url(), url_fetcher=_url_fetcher()).render(
+        font_config=font_config, stylesheets=stylesheets)
     variant = settings.WEIQUAN_DOCUMENT_PDF_VARIANT if pdf_variant is None else pdf_variant
     data = rendered.write_pdf(pdf_variant=variant or None, custom_metadata=True)
     return data, len(rendered.pages)
