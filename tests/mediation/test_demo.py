@@ -43,7 +43,7 @@ def test_demo_walks_every_mediation_path_and_writes_every_pdf(tmp_path):
     walked = set(Event.objects.filter(content_type__app_label="mediation").values_list("transition", flat=True))
     assert set(transition_names(Mediation)) <= walked
     assert journal.verify()[1] is None
-    assert "every case, mediation and negotiation is in its expected state" in printed
+    assert "every case, mediation, negotiation and checkup is in its expected state" in printed
     # The parts take turns: the union mediation fails before casework sends its case to
     # arbitration; the fulfilled mediation resolves its case before casework closes it.
     assert printed.index("调解终结：可申请仲裁") < printed.index("调解不成，申请")
