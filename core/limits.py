@@ -226,6 +226,20 @@ def json_error_message(exc: ValueError) -> str:
     return _("JSON 格式错误：%(error)s") % {"error": exc}
 
 
+def decode_file(data: bytes, *, formats: str) -> tuple[str, str]:
+    """(text, encoding) of an uploaded data file: UTF-8 with or without a BOM, else GBK (read as
+    its superset GB18030) — what Chinese spreadsheets save; a 400 on `file` naming `formats` else."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gbk"
+    except UnicodeDecodeError:
+        raise ValidationError({"file": [_("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的%(formats)s。") % {
+            "formats": formats}]}) from None
+
+
 def undecodable_message(encoding: str) -> str:
     return _("请求内容不是有效的 %(encoding)s 编码文本。") % {"encoding": encoding}
 

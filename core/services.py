@@ -192,3 +192,51 @@ def reassign(obj, *, field: str, to, actor, transition: str, comment: str = "", 
                            **(payload or {}),
                        })
     return obj
+
+
+# --------------------------------------------------------------------------------------------------
+# What every module's services do around a change that is not a transition
+# --------------------------------------------------------------------------------------------------
+
+
+def as_date(field: str, value):
+    """A date from a service's argument (a date, or ISO text from a form or a file); 400 otherwise."""
+    import datetime
+
+    if value is None or isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError({field: [_("请填写日期（如 2026-03-01）。")]}) from None
+
+
+def locked(obj, *, message):
+    """Lock `obj`'s row and make sure nobody changed it since it was read (its state and
+    `updated_at`): else 409 conflict with `message`. Runs inside the change's transaction."""
+    from django_fsm import ConcurrentTransition
+
+    from .transitions import machine_for
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("locked() runs inside the transaction of the change")
+    state = machine_for(obj).state_field
+    fresh = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    if getattr(fresh, state) != getattr(obj, state) or fresh.updated_at != obj.updated_at:
+        raise ConcurrentTransition(message)
+    return fresh
+
+
+def record_step(obj, event: str, *, actor, comment: str = "", payload=None) -> None:
+    """Journal a step that does not move the state (a round, a reply), and touch the row, so a page
+    read before it is a stale write (409) when submitted."""
+    from django.utils import timezone
+
+    from . import journal
+    from .transitions import current_state
+
+    type(obj)._default_manager.filter(pk=obj.pk).update(updated_at=timezone.now())
+    obj.refresh_from_db(fields=["updated_at"])
+    state = current_state(obj)
+    journal.record(subject=obj, transition=event, from_state=state, to_state=state, actor=actor,
+                   comment=comment, payload=payload or {})

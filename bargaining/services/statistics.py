@@ -126,15 +126,8 @@ class ImportReport:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 with or without a BOM, else GBK (read as GB18030)."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gbk"
-    except UnicodeDecodeError:
-        raise ValidationError({"file": [_("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV 或 JSON 文件。")]}) from None
+    """(text, encoding): UTF-8 with or without a BOM, else GBK (core.limits.decode_file)."""
+    return limits.decode_file(data, formats=_(" CSV 或 JSON 文件"))
 
 
 def column(header) -> str | None:

@@ -103,14 +103,7 @@ def file_error(message):
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gbk"
-    except UnicodeDecodeError:
-        raise file_error(_("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV 文件，或 XLSX 文件。")) from None
+    return limits.decode_file(data, formats=_(" CSV 文件，或 XLSX 文件"))
 
 
 def column(name) -> str | None:

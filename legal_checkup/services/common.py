@@ -1,19 +1,17 @@
-"""What the check-up services share: dates, the row lock, journaling a step, and keeping worker
-identities out of everything that leaves the union."""
+"""What the check-up services share: dates, the row lock (core.services has the rest), and keeping
+worker identities out of everything that leaves the union."""
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition
 
-from core import journal
+from core import limits
 from core.models import Worker
+from core.services import as_date, record_step  # noqa: F401 - the module's services use them from here
+from core.services import locked as core_locked
 
 from ..models import Checkup
 
@@ -28,22 +26,10 @@ def fmt(day) -> str:
     return f"{day:%Y-%m-%d}" if day else ""
 
 
-def as_date(field, value):
-    if value is None or isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError({field: [_("请填写日期（如 2026-03-01）。")]}) from None
-
-
 def check_date(field, day, *, not_before=None, not_before_label="", allow_future=False):
-    if day is None:
-        return
-    if not allow_future and day > timezone.localdate():
-        raise ValidationError({field: [_("日期不能晚于今天。")]})
-    if not_before is not None and day < not_before:
-        raise ValidationError({field: [_("日期不能早于%(what)s（%(day)s）。") % {"what": not_before_label, "day": fmt(not_before)}]})
+    """A date of something that happened (core.limits' range rule): not in the future unless
+    `allow_future`, not before the step it follows."""
+    limits.check_date(field, day, past=not allow_future, not_before=not_before, not_before_label=not_before_label)
 
 
 def no_identity(field, text) -> str:
@@ -74,17 +60,5 @@ def worker_names() -> list[str]:
 
 
 def locked(checkup) -> Checkup:
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("locked() runs inside the transaction of the change")
-    fresh = Checkup.objects.select_for_update().get(pk=checkup.pk)
-    if fresh.state != checkup.state or fresh.updated_at != checkup.updated_at:
-        raise ConcurrentTransition(_("该体检刚被他人修改，请刷新后重试。"))
-    return fresh
-
-
-def record_step(checkup, event, *, actor, comment="", payload=None):
-    """Journal a step that does not move the state, and touch the row (a stale page is a conflict)."""
-    Checkup.objects.filter(pk=checkup.pk).update(updated_at=timezone.now())
-    checkup.refresh_from_db(fields=["updated_at"])
-    journal.record(subject=checkup, transition=event, from_state=checkup.state, to_state=checkup.state,
-                   actor=actor, comment=comment, payload=payload or {})
+    """Lock the row; 409 if someone changed it since `checkup` was read."""
+    return core_locked(checkup, message=_("该体检刚被他人修改，请刷新后重试。"))

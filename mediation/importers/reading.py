@@ -9,7 +9,6 @@ without the database. Cleaning (cleaning.py) and the lookups (lookups.py) read a
 
 from __future__ import annotations
 
-import codecs
 import csv
 import functools
 import io
@@ -58,20 +57,8 @@ def alias(table: dict, text: str):
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 (with or without a BOM), else GBK (read as its superset GB18030)."""
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gbk"
-    except UnicodeDecodeError:
-        raise ValidationError({"file": [_("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV 或 JSON。")]}) from None
+    """(text, encoding): UTF-8 (with or without a BOM), else GBK (core.limits.decode_file)."""
+    return limits.decode_file(data, formats=_(" CSV 或 JSON 文件"))
 
 
 def parse(text: str, filename: str = "") -> tuple[str, list[tuple[int, dict]]]:

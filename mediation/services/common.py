@@ -5,13 +5,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition
 
 from core import limits
 from core.notices import notify
 from core.roles import Role
+from core.services import locked
 
 from ..models import Mediation, MediationState
 
@@ -46,13 +45,8 @@ def check_date(field, day, *, not_before=None, not_before_label="", allow_future
 
 
 def lock_unchanged(mediation) -> Mediation:
-    """Lock the row and make sure nobody changed it since `mediation` was read (else 409 conflict)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock_unchanged() runs inside the transaction of the change")
-    fresh = Mediation.objects.select_for_update().get(pk=mediation.pk)
-    if fresh.state != mediation.state or fresh.updated_at != mediation.updated_at:
-        raise ConcurrentTransition(_("该调解刚被他人修改，请刷新后重试。"))
-    return fresh
+    """Lock the row; 409 if someone changed it since `mediation` was read."""
+    return locked(mediation, message=_("该调解刚被他人修改，请刷新后重试。"))
 
 
 def supervisors():
