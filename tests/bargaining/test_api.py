@@ -413,7 +413,8 @@ def test_order_statistics_and_costing_are_the_unions_bargaining_staffs():
 # --- the union's notes --------------------------------------------------------------------------------------
 
 SECRET_NOTE = "底线内部备忘ZX9"
-SECRET_TARGET, SECRET_WALK_AWAY = "6.13", "4.37"
+# Figures no timestamp, hash or amount in a response can contain (a time has two digits before its point).
+SECRET_TARGET, SECRET_WALK_AWAY = "7613.13", "4437.37"
 
 
 def _with_notes(n, actor):
