@@ -24,7 +24,8 @@ import csv
 import datetime
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import limits
+from core.row_reports import RowReport
 from core.services import require_perm
 
 from ..models import TEAM_STATES, OrderStatistic
@@ -83,41 +85,9 @@ def max_bytes() -> int:
 
 
 @dataclass
-class RowError:
-    line: int | None
-    field: str
-    message: str
-
-    def as_dict(self):
-        return {"line": self.line, "field": self.field, "message": self.message}
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0  # data rows read (blank lines not counted)
-    written: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0  # including those past MAX_REPORTED_ERRORS
+class ImportReport(RowReport):
     replaced: int = 0  # earlier statistics deleted (replace=True, good file only)
-    format: str = ""
-    encoding: str = ""
-    filename: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error_count
-
-    def add(self, line, field_name, message):
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(line, field_name, str(message)))
-
-    def as_dict(self):
-        errors = [e.as_dict() for e in self.errors]
-        if self.error_count > len(self.errors):
-            errors.append({"line": None, "field": "file", "message": _("另有 %(n)d 处错误未列出，请先更正以上错误。") % {
-                "n": self.error_count - len(self.errors)}})
-        return {"rows": self.rows, "written": self.written, "errors": errors}
+    max_reported: ClassVar[int] = MAX_REPORTED_ERRORS
 
 
 # --------------------------------------------------------------------------------------------------

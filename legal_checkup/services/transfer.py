@@ -28,13 +28,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import limits
+from core.row_reports import RowReport
 from core.services import require_perm
 
 from ..models import Checklist, ChecklistItem, ChecklistVersion
@@ -146,42 +148,13 @@ def _xlsx(version, rows) -> bytes:
 
 
 @dataclass
-class RowError:
-    line: int | None
-    field: str
-    message: str
-
-    def as_dict(self):
-        return {"line": self.line, "field": self.field, "message": self.message}
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0  # items read (blank rows not counted)
-    written: int = 0
+class ImportReport(RowReport):
     version: ChecklistVersion | None = None
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
-    format: str = ""
-    encoding: str = ""
-    filename: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error_count
-
-    def add(self, line, field_name, message):
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(line, field_name, str(message)))
+    max_reported: ClassVar[int] = MAX_REPORTED_ERRORS
 
     def as_dict(self):
-        errors = [e.as_dict() for e in self.errors]
-        if self.error_count > len(self.errors):
-            errors.append({"line": None, "field": "file", "message": _("另有 %(n)d 处错误未列出，请先更正以上错误。") % {
-                "n": self.error_count - len(self.errors)}})
         version = None if self.version is None else {"id": self.version.pk, "number": self.version.number}
-        return {"rows": self.rows, "written": self.written, "version": version, "errors": errors}
+        return {"rows": self.rows, "written": self.written, "version": version, "errors": self.error_dicts()}
 
 
 # --------------------------------------------------------------------------------------------------
