@@ -19,7 +19,9 @@ Creates postgres://postgres@127.0.0.1:5432/wq_bench_mediation afresh and migrate
    ≤ 5 s each. With --worst-case, a further run in which every accepted/in-progress mediation is
    past its deadline.
 The web interface's inbox tasks follow the journal in the same transactions (core.workflow);
---no-inbox leaves them out, to separate their cost from mediation's own.
+--no-inbox leaves them out, to separate their cost from mediation's own. --sections prints, for
+each sweep's first run, the time in the claiming UPDATEs, the journal, the notices and the
+constraint checks the COMMIT would run (see Sections).
 The journal is verified at the end (its time printed too).
 """
 
@@ -52,6 +54,9 @@ def main():
     parser.add_argument("--only-worst-case", action="store_true", help="the worst case alone (no import, no ordinary sweeps)")
     parser.add_argument("--database", default=DB, help=f"the scratch database (default {DB}; dropped and created)")
     parser.add_argument("--profile", action="store_true", help="profile each sweep's first run (cProfile, top 30)")
+    parser.add_argument("--sections", action="store_true",
+                        help="print where each sweep's first run spends its time: the UPDATEs, the journal, "
+                             "the notices, the deferred constraint checks a COMMIT runs")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/3",
                         help="where the sweeps queue their documents (nobody consumes it; purged at the end)")
     parser.add_argument("--no-inbox", action="store_true",
@@ -92,11 +97,12 @@ def main():
     if not args.only_worst_case:
         bench_import(args.rows, people, CaptureQueriesContext, connection)
         populate(args.n, people, inbox=not args.no_inbox)
-        bench_sweeps("sweeps over open mediations", CaptureQueriesContext, connection, profile=args.profile)
+        bench_sweeps("sweeps over open mediations", CaptureQueriesContext, connection, profile=args.profile,
+                     sections=args.sections)
     if args.worst_case or args.only_worst_case:
         populate(args.n, people, offset=args.n, all_overdue=True, label="3. worst case:", inbox=not args.no_inbox)
         bench_sweeps("worst case: every accepted/in-progress mediation past its deadline", CaptureQueriesContext,
-                     connection, performance=False, profile=args.profile)
+                     connection, performance=False, profile=args.profile, sections=args.sections)
 
     from config.celery import app
 
@@ -264,7 +270,56 @@ def catch_up(events_before):
           f"after the commit: {time.perf_counter() - started:.2f} s")
 
 
-def bench_sweeps(label, CaptureQueriesContext, connection, performance=True, profile=False):
+class Sections:
+    """Wall time spent in the parts of a set-based transition, summed over a sweep's calls: the
+    claiming UPDATEs, the journal, the notices (and their storing), and the constraint checks
+    PostgreSQL defers to the COMMIT (run here at the end of the sweep's transaction)."""
+
+    PARTS = (("core.transitions", "_claim"), ("core.journal", "record_many"), ("core.notices", "send"),
+             ("core.notices", "store"))
+
+    def __init__(self):
+        import collections
+        import importlib
+
+        self.spent = collections.defaultdict(float)
+        self.originals = []
+        for module_name, name in self.PARTS:
+            module = importlib.import_module(module_name)
+            self.originals.append((module, name, getattr(module, name)))
+
+    def timed(self, label, call):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - started
+        return wrapper
+
+    def run(self, call):
+        from django.db import connection, transaction
+
+        for module, name, original in self.originals:
+            setattr(module, name, self.timed(f"{module.__name__}.{name}", original))
+        try:
+            with transaction.atomic():
+                result = call()
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                self.spent["deferred constraint checks (at COMMIT)"] += time.perf_counter() - started
+        finally:
+            for module, name, original in self.originals:
+                setattr(module, name, original)
+        return result
+
+    def print(self):
+        for label, seconds in sorted(self.spent.items(), key=lambda kv: -kv[1]):
+            print(f"   {'':<18} {seconds:6.2f} s  {label}")
+
+
+def bench_sweeps(label, CaptureQueriesContext, connection, performance=True, profile=False, sections=False):
     from core.models import Event, Notification
     from mediation import services as sweeps
 
@@ -283,6 +338,9 @@ def bench_sweeps(label, CaptureQueriesContext, connection, performance=True, pro
 
                     profiler = cProfile.Profile()
                     result = profiler.runcall(call)
+                elif sections and attempt == "first run":
+                    parts = Sections()
+                    result = parts.run(call)
                 else:
                     result = call()
             elapsed = time.perf_counter() - started
@@ -295,6 +353,8 @@ def bench_sweeps(label, CaptureQueriesContext, connection, performance=True, pro
             print(f"   {name:<18} {attempt:<10} {elapsed:6.2f} s  {len(queries):>3} queries  {result}  "
                   f"+{Event.objects.filter(pk__gt=events).count():,} events, +{Notification.objects.count() - notes:,} notifications"
                   f"  [{'OK' if elapsed <= 5 else 'ABOVE TARGET'} ≤ 5 s]")
+            if sections and attempt == "first run" and not profile:
+                parts.print()
             catch_up(events)
 
 
