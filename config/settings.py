@@ -94,6 +94,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Two roles on PostgreSQL (docs/journal.md): DATABASE_URL is the app's (web, workers, beat), which may
+# only read and append to the journal; DATABASE_OWNER_URL, when set, the role owning the tables, as
+# which `manage.py migrate` connects before granting the app's role its privileges (core/db_roles.py).
+DATABASE_OWNER = env.db("DATABASE_OWNER_URL") if env("DATABASE_OWNER_URL", default="") else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -245,7 +245,15 @@ class Event(models.Model):
             pgtrigger.Protect(
                 name="journal_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
-            )
+            ),
+            # TRUNCATE fires no row trigger: a statement-level one refuses it (docs/journal.md).
+            pgtrigger.Trigger(
+                name="journal_refuses_truncate",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func="RAISE EXCEPTION 'pgtrigger: Cannot truncate the % table', TG_TABLE_NAME;",
+            ),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@ transaction; the events form a hash chain that `manage.py verify_journal` checks
 database itself refuses UPDATE and DELETE on the table.
 """
 
+import json
 import threading
 from contextlib import nullcontext
 from decimal import Decimal
@@ -36,9 +37,27 @@ def _tampering():
     return pgtrigger.ignore(PROTECT) if connection.vendor == "postgresql" else nullcontext()
 
 
-def _raw(sql, params):
+# Tampering needs the owner on PostgreSQL (the app's role may not UPDATE or DELETE the journal at
+# all), on a connection of its own, which sees only committed rows: these tests are transactional.
+tampered_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _raw(owner, sql, params):
+    if owner is not None:
+        owner.execute(sql, params, past=["journal_append_only"])
+        return
     with _tampering(), connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _update(owner, event_id, **values):
+    if owner is None:
+        with _tampering():
+            Event.objects.filter(pk=event_id).update(**values)
+        return
+    columns = ", ".join(f"{name} = %s" for name in values)
+    params = [json.dumps(v) if name == "payload" else v for name, v in values.items()]
+    _raw(owner, f"UPDATE core_event SET {columns} WHERE id = %s", [*params, event_id])
 
 
 def _verify_fails_at(event_id):
@@ -223,11 +242,11 @@ def test_empty_journal_verifies():
     assert journal.verify() == (0, None)
 
 
-@pytest.mark.django_db
-def test_altered_comment_is_detected_and_named():
+@tampered_db
+def test_altered_comment_is_detected_and_named(database_owner):
     events = _many_events()
     target = events[len(events) // 2]
-    _raw("UPDATE core_event SET comment = %s WHERE id = %s", ["已调解成功", target.pk])
+    _raw(database_owner, "UPDATE core_event SET comment = %s WHERE id = %s", ["已调解成功", target.pk])
     assert Event.objects.get(pk=target.pk).comment == "已调解成功"  # the tampering did happen
     message = _verify_fails_at(target.pk)
     assert "altered" in message
@@ -235,38 +254,35 @@ def test_altered_comment_is_detected_and_named():
     assert checked == len(events) // 2 and broken.event_id == target.pk
 
 
-@pytest.mark.django_db
-def test_altered_payload_and_time_are_detected():
+@tampered_db
+def test_altered_payload_and_time_are_detected(database_owner):
     events = _many_events()
     resolve = Event.objects.filter(transition="resolve").first()
-    with _tampering():
-        Event.objects.filter(pk=resolve.pk).update(payload={"outcome": "settled", "amount_recovered": "32000.00"})
+    _update(database_owner, resolve.pk, payload={"outcome": "settled", "amount_recovered": "32000.00"})
     _verify_fails_at(resolve.pk)
-    with _tampering():
-        Event.objects.filter(pk=resolve.pk).update(payload=resolve.payload)
+    _update(database_owner, resolve.pk, payload=resolve.payload)
     assert journal.verify() == (len(events), None)  # restored exactly: verifies again
     first = events[0]
-    with _tampering():
-        Event.objects.filter(pk=first.pk).update(created_at=first.created_at.replace(year=2020))
+    _update(database_owner, first.pk, created_at=first.created_at.replace(year=2020))
     _verify_fails_at(first.pk)
 
 
-@pytest.mark.django_db
-def test_rehashing_the_altered_row_breaks_the_next_link():
+@tampered_db
+def test_rehashing_the_altered_row_breaks_the_next_link(database_owner):
     events = _many_events()
     target, following = events[10], events[11]
     target.comment = "改过的意见"
     forged = journal.compute_hash(target)
-    _raw("UPDATE core_event SET comment = %s, hash = %s WHERE id = %s", [target.comment, forged, target.pk])
+    _raw(database_owner, "UPDATE core_event SET comment = %s, hash = %s WHERE id = %s", [target.comment, forged, target.pk])
     message = _verify_fails_at(following.pk)
     assert "previous_hash" in message
 
 
-@pytest.mark.django_db
-def test_deleted_middle_row_is_a_broken_link():
+@tampered_db
+def test_deleted_middle_row_is_a_broken_link(database_owner):
     events = _many_events()
     target, following = events[20], events[21]
-    _raw("DELETE FROM core_event WHERE id = %s", [target.pk])
+    _raw(database_owner, "DELETE FROM core_event WHERE id = %s", [target.pk])
     assert not Event.objects.filter(pk=target.pk).exists()
     message = _verify_fails_at(following.pk)
     assert "removed" in message
@@ -277,20 +293,45 @@ def test_deleted_middle_row_is_a_broken_link():
 # --------------------------------------------------------------------------------------------------
 
 
+# What the app's role is told: it holds no UPDATE or DELETE on the journal (core/db_roles.py); the
+# owner, or a single-role set-up, is refused by the trigger. The trigger's RAISE EXCEPTION (SQLSTATE
+# P0001) and the privilege check (42501) both reach Django as ProgrammingError via psycopg.
+REFUSED = "permission denied for table core_event|Cannot update or delete rows from core_event"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "sql",
     ["UPDATE core_event SET comment = 'x' WHERE id = %s", "DELETE FROM core_event WHERE id = %s"],
 )
-def test_postgres_refuses_update_and_delete(sql):
+def test_postgres_refuses_update_and_delete(sql, app_role):
     case = case_in_state("accepted")
     event = journal.events_for(case).last()
-    # The trigger's RAISE EXCEPTION (SQLSTATE P0001) reaches Django as ProgrammingError via psycopg.
-    with pytest.raises(ProgrammingError, match="Cannot update or delete rows from core_event"):
+    with pytest.raises(ProgrammingError, match="permission denied" if app_role else "Cannot update or delete") as excinfo:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
+    assert excinfo.match(REFUSED)
     # The savepoint rolled back; the connection is still usable and the row is unchanged.
+    event.refresh_from_db()
+    assert event.comment == ""
+    assert journal.verify()[1] is None
+
+
+@pytest.mark.postgres
+@tampered_db
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE core_event SET comment = 'x' WHERE id = %s", "DELETE FROM core_event WHERE id = %s"],
+)
+def test_postgres_refuses_update_and_delete_by_the_owner(sql, database_owner):
+    """The owner holds every privilege; the trigger refuses it (unless it is lifted: tests/core/test_journal_tamper.py)."""
+    if database_owner is None:
+        pytest.skip("the suite connects as the owner: test_postgres_refuses_update_and_delete is this test")
+    case = case_in_state("accepted")
+    event = journal.events_for(case).last()
+    with pytest.raises(Exception, match="Cannot update or delete rows from core_event"):
+        database_owner.execute(sql, [event.pk])
     event.refresh_from_db()
     assert event.comment == ""
     assert journal.verify()[1] is None
@@ -302,11 +343,11 @@ def test_postgres_refuses_orm_update_and_delete():
     case = case_in_state("accepted")
     event = journal.events_for(case).last()
     event.comment = "x"
-    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
+    with pytest.raises(ProgrammingError, match=REFUSED), transaction.atomic():
         event.save()
-    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
+    with pytest.raises(ProgrammingError, match=REFUSED), transaction.atomic():
         Event.objects.filter(pk=event.pk).update(comment="y")
-    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
+    with pytest.raises(ProgrammingError, match=REFUSED), transaction.atomic():
         Event.objects.all().delete()
     assert Event.objects.filter(pk=event.pk, comment="").exists()
 
