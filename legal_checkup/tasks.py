@@ -1,13 +1,27 @@
-"""Celery tasks of the legal health check: thin wrappers that call the services."""
+"""Celery tasks of the legal health check: thin wrappers that call the services.
+
+The sweep is registered with core (core/sweeps.py), so `manage.py sweep legal_checkup` runs the
+same function as the beat, as of any day."""
 
 from dataclasses import asdict
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
-from core import legal_calendar
+from core import legal_calendar, sweeps
 
 from . import services
+
+
+@sweeps.register("legal_checkup", "checkups")
+def checkups(*, today):
+    """Reminders before a rectification is due, overdue findings told, as of `today`; then the
+    inbox re-routed. The inbox's routing reads the real date (flows.py), so a sweep as of another
+    day leaves it alone (`rerouted` is then None)."""
+    result = asdict(services.sweep(today=today))
+    result["rerouted"] = reroute_inbox() if today == timezone.localdate() else None
+    return result
 
 
 @shared_task(name="legal_checkup.tasks.sweep_checkups")
@@ -18,9 +32,7 @@ def sweep_checkups():
     changes with the date, not only with a journaled step."""
     # Staff may have edited holidays in another process since this worker cached them.
     legal_calendar.clear_cache()
-    result = asdict(services.sweep())
-    result["rerouted"] = reroute_inbox()
-    return result
+    return checkups(today=timezone.localdate())
 
 
 def reroute_inbox() -> int:

@@ -1,10 +1,28 @@
-"""Celery tasks of mediation: thin wrappers that call the services."""
+"""Celery tasks of mediation: thin wrappers that call the services.
+
+The two sweeps are registered with core (core/sweeps.py), so `manage.py sweep mediation` runs the
+same functions as the beat, as of any day."""
 
 from celery import shared_task
+from django.utils import timezone
 
-from core import legal_calendar
+from core import legal_calendar, sweeps
 
 from . import services
+
+
+@sweeps.register("mediation", "deadlines")
+def deadlines(*, today):
+    """Expire what ran out before `today`; warn about what runs out soon after it."""
+    return services.sweep_deadlines(today=today)
+
+
+@sweeps.register("mediation", "performance")
+def performance(*, today):
+    """Fulfil agreements paid in full; default those overdue past the grace as of `today`."""
+    result = services.sweep_performance(today=today)
+    result["cutoff"] = str(result["cutoff"])
+    return result
 
 
 @shared_task(name="mediation.tasks.sweep_mediations")
@@ -12,10 +30,8 @@ def sweep_mediations():
     """Beat: the deadline sweep (expire, warn) then the performance sweep (fulfil, default)."""
     # Staff may have edited holidays in another process since this worker cached them.
     legal_calendar.clear_cache()
-    deadlines = services.sweep_deadlines()
-    performance = services.sweep_performance()
-    performance["cutoff"] = str(performance["cutoff"])
-    return {"deadlines": deadlines, "performance": performance}
+    today = timezone.localdate()
+    return {"deadlines": deadlines(today=today), "performance": performance(today=today)}
 
 
 @shared_task(bind=True, name="mediation.tasks.import_referrals_file")

@@ -36,7 +36,7 @@ class SweepResult:
     renewal_due: int = 0
 
 
-def sweep(today=None, *, dry_run=False) -> SweepResult:
+def sweep(*, today=None, dry_run=False) -> SweepResult:
     today = today or timezone.localdate()
     result = SweepResult()
     lapsing = Negotiation.objects.filter(state=S.FILED, objection_window_ends__lt=today)

@@ -39,7 +39,7 @@ def _union_people(checkup):
     return list(get_user_model().objects.filter(groups__name=Role.SUPERVISOR, is_active=True))
 
 
-def sweep(today=None, *, dry_run=False) -> SweepResult:
+def sweep(*, today=None, dry_run=False) -> SweepResult:
     today = today or timezone.localdate()
     window = datetime.timedelta(days=settings.WEIQUAN_CHECKUP_REMINDER_DAYS)
     open_findings = Finding.objects.filter(checkup__state__in=[S.RECTIFYING, S.ISSUED]).exclude(
