@@ -98,6 +98,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # only read and append to the journal; DATABASE_OWNER_URL, when set, the role owning the tables, as
 # which `manage.py migrate` connects before granting the app's role its privileges (core/db_roles.py).
 DATABASE_OWNER = env.db("DATABASE_OWNER_URL") if env("DATABASE_OWNER_URL", default="") else None
+# The journal's signed checkpoint (count and head of the chain), kept outside the database: written
+# by the beat task core.tasks.checkpoint_journal and `verify_journal --checkpoint`, checked by `verify_journal`.
+JOURNAL_CHECKPOINT_FILE = Path(env("JOURNAL_CHECKPOINT_FILE", default=str(BASE_DIR / "var" / "journal-checkpoint.json")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -187,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
     "legal-checkup-sweep": {
         "task": "legal_checkup.tasks.sweep_checkups",
         "schedule": crontab(minute=45, hour="0,7"),
+    },
+    # The journal: verify the chain and, if it extends the last checkpoint, write a new one (docs/journal.md).
+    "journal-checkpoint": {
+        "task": "core.tasks.checkpoint_journal",
+        "schedule": crontab(minute=50),
     },
 }
 

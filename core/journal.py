@@ -1,17 +1,30 @@
 """The append-only, hash-chained journal every module writes its state changes to.
 
 Each event's hash covers its own content and the previous event's hash, so altering, removing or
-reordering any row breaks every link after it. `verify()` recomputes the chain; on PostgreSQL a
-trigger (see `Event.Meta.triggers`) refuses UPDATE and DELETE outright.
+reordering any row breaks every link after it. `verify()` recomputes the chain; on PostgreSQL
+triggers (see `Event.Meta.triggers`) refuse UPDATE, DELETE and TRUNCATE, and the app's database
+role may only read and append (core/db_roles.py).
+
+What a chain cannot show by itself — its newest events removed, or every hash from a rewritten row
+onwards recomputed — a checkpoint kept outside the database shows: `write_checkpoint()` stores the
+chain's count and head hash in a file signed with a key derived from SECRET_KEY, and `verify()`
+requires the chain to extend it. `check_states()` compares every journaled object's state with the
+state its last event left it in. What each still cannot detect: docs/journal.md.
 """
 
 import hashlib
 import json
-from dataclasses import dataclass
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Max
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -182,22 +195,166 @@ def events_for(subject):
 
 @dataclass
 class BrokenLink:
-    event_id: int
+    event_id: int | None
     reason: str
 
     def __str__(self):
-        return f"event #{self.event_id}: {self.reason}"
+        return f"event #{self.event_id}: {self.reason}" if self.event_id is not None else f"the journal's end: {self.reason}"
 
 
-def verify(batch_size: int = 2000) -> tuple[int, BrokenLink | None]:
-    """Recompute the chain; return (events checked, the first broken link or None)."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain as it was at `written_at`: `count` events, the last of them `event_id` with `head`."""
+
+    count: int
+    head: str
+    event_id: int | None
+    written_at: str
+
+
+class CheckpointInvalid(Exception):
+    """The checkpoint file is there but its signature does not verify (altered, or another key)."""
+
+
+_CHECKPOINT_SALT = "weiquan.journal.checkpoint"
+
+
+def _signer():
+    # HMAC-SHA256 keyed by SECRET_KEY (and SECRET_KEY_FALLBACKS when verifying) and this salt.
+    return signing.Signer(salt=_CHECKPOINT_SALT, algorithm="sha256")
+
+
+def checkpoint_path() -> Path:
+    return Path(settings.JOURNAL_CHECKPOINT_FILE)
+
+
+def read_checkpoint(path=None) -> Checkpoint | None:
+    """The last checkpoint written, or None if there is none yet. Raises CheckpointInvalid."""
+    path = Path(path or checkpoint_path())
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        body = {key: stored[key] for key in ("count", "head", "event_id", "written_at")}
+        signature = stored["signature"]
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointInvalid(f"{path}: not a journal checkpoint ({exc})") from exc
+    try:
+        _signer().unsign(f"{_canonical(body)}{_signer().sep}{signature}")
+    except signing.BadSignature as exc:
+        raise CheckpointInvalid(f"{path}: the signature does not verify (altered, or signed with another SECRET_KEY)") from exc
+    return Checkpoint(**body)
+
+
+def write_checkpoint(checked: int, head: str, event_id: int | None, path=None) -> Checkpoint:
+    """Store (count, head) signed, atomically replacing the file. Only after `verify()` passed."""
+    path = Path(path or checkpoint_path())
+    point = Checkpoint(count=checked, head=head, event_id=event_id, written_at=timezone.now().isoformat())
+    body = asdict(point)
+    signature = _signer().signature(_canonical(body))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps({**body, "signature": signature}, indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return point
+
+
+@dataclass
+class Chain:
+    """What `verify()` found: the events checked, the first broken link, the head it reached."""
+
+    checked: int
+    broken: BrokenLink | None
+    head: str = GENESIS_HASH
+    last_id: int | None = None
+
+
+def verify(batch_size: int = 2000, checkpoint: Checkpoint | None = None) -> tuple[int, BrokenLink | None]:
+    """Recompute the chain; return (events checked, the first broken link or None).
+
+    With a `checkpoint`, the chain must also extend it: at least its count of events, the one at
+    that position with its head hash (so neither the newest events removed nor the chain rewritten
+    and re-hashed up to there passes)."""
+    found = walk(batch_size, checkpoint)
+    return found.checked, found.broken
+
+
+def walk(batch_size: int = 2000, checkpoint: Checkpoint | None = None) -> Chain:
+    """`verify()`, also saying where the chain ends (its head hash and last event's id)."""
     expected_previous = GENESIS_HASH
     checked = 0
+    last_id = None
     for event in Event.objects.order_by("id").iterator(chunk_size=batch_size):
         if event.previous_hash != expected_previous:
-            return checked, BrokenLink(event.pk, "previous_hash does not match the event before it (a row was removed or reordered)")
+            return Chain(checked, BrokenLink(event.pk, "previous_hash does not match the event before it (a row was removed or reordered)"), expected_previous, last_id)
         if compute_hash(event) != event.hash:
-            return checked, BrokenLink(event.pk, "content does not match its hash (the row was altered)")
+            return Chain(checked, BrokenLink(event.pk, "content does not match its hash (the row was altered)"), expected_previous, last_id)
         expected_previous = event.hash
         checked += 1
-    return checked, None
+        last_id = event.pk
+        if checkpoint is not None and checked == checkpoint.count and event.hash != checkpoint.head:
+            return Chain(checked - 1, BrokenLink(event.pk, (
+                f"the chain's event no. {checkpoint.count} has another hash than the checkpoint of "
+                f"{checkpoint.written_at} recorded (the journal was rewritten up to there and re-hashed)")), expected_previous, last_id)
+    if checkpoint is not None and checked < checkpoint.count:
+        return Chain(checked, BrokenLink(None, (
+            f"{checked} events, fewer than the {checkpoint.count} of the checkpoint of {checkpoint.written_at} "
+            f"(the newest events were removed)")), expected_previous, last_id)
+    return Chain(checked, None, expected_previous, last_id)
+
+
+class JournalBroken(Exception):
+    pass
+
+
+def checkpoint(path=None) -> Checkpoint:
+    """Verify the chain against the last checkpoint and, if it holds, write a new one.
+
+    A broken chain, or one that does not extend the last checkpoint, raises JournalBroken and
+    leaves the old checkpoint as it was: a checkpoint never blesses a tampered journal."""
+    previous = read_checkpoint(path)
+    chain = walk(checkpoint=previous)
+    if chain.broken:
+        raise JournalBroken(f"Journal broken at {chain.broken} ({chain.checked} events before it verified); checkpoint not written.")
+    return write_checkpoint(chain.checked, chain.head, chain.last_id, path)
+
+
+@dataclass
+class StateMismatch:
+    model: str  # app_label.model
+    object_id: str
+    state: str | None  # the object's state now; None: the object is gone
+    journaled: str | None  # the state its last event left it in; None: no event at all
+
+    def __str__(self):
+        if self.state is None:
+            return f"{self.model} #{self.object_id}: journaled (last state {self.journaled!r}) but no longer exists"
+        if self.journaled is None:
+            return f"{self.model} #{self.object_id}: state {self.state!r} but no journal event at all"
+        return f"{self.model} #{self.object_id}: state {self.state!r}, but its last journal event left it {self.journaled!r}"
+
+
+def check_states() -> list[StateMismatch]:
+    """Every object of every machine (core.transitions) against its journal: its state must be the
+    `to_state` of its last event (every event of a stateful object records the state it left), every
+    object must have events and every journaled object must still exist."""
+    from .transitions import MACHINES  # transitions imports this module
+
+    mismatches = []
+    for model, machine in MACHINES.items():
+        ct = ContentType.objects.get_for_model(model)
+        events = Event.objects.filter(content_type=ct)
+        last = events.values("object_id").annotate(last=Max("id")).values("last")
+        journaled = dict(events.filter(id__in=last).values_list("object_id", "to_state"))
+        for pk, state in model._base_manager.values_list("pk", machine.state_field).iterator():
+            state = str(state)
+            expected = journaled.pop(str(pk), None)
+            if expected != state:
+                mismatches.append(StateMismatch(model._meta.label_lower, str(pk), state, expected))
+        mismatches.extend(StateMismatch(model._meta.label_lower, oid, None, to) for oid, to in journaled.items())
+    return mismatches

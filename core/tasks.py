@@ -75,3 +75,13 @@ def sync_inbox(label, ids):
     model = apps.get_model(label)
     with transaction.atomic():
         FLOWS[model].instance.sync_many(ids)
+
+
+@shared_task(name="core.tasks.checkpoint_journal", ignore_result=True)
+def checkpoint_journal():
+    """Beat, hourly: verify the journal's chain against the last checkpoint and, if it holds, write
+    the next one (docs/journal.md). A broken chain raises and leaves the old checkpoint in place."""
+    from . import journal
+
+    point = journal.checkpoint()
+    return {"count": point.count, "head": point.head}

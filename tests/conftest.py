@@ -17,6 +17,7 @@ def _fresh_calendar_cache():
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.JOURNAL_CHECKPOINT_FILE = tmp_path / "journal-checkpoint.json"
     # Scenario helpers create many users; the production hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
