@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import legal_calendar
 from core.models import Organisation, Worker
 from core.serializers import DateField, OrganisationSummarySerializer, StatefulSerializer, TextField, UserSummarySerializer
 
@@ -243,7 +244,19 @@ class NegotiationLinkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NegotiationListSerializer(serializers.ModelSerializer):
+class ProvisionalDeadlines(serializers.Serializer):
+    """Beside each deadline counted on the legal calendar and stored without its flag, whether it
+    falls where a year's holidays are not loaded yet, so it may still move
+    (core.legal_calendar.is_provisional). `reply_due_provisional` is stored with the reply date."""
+
+    filing_due_provisional = serializers.SerializerMethodField(
+        help_text="True when the filing period's last day falls in a year with no holiday data yet: the date may move.")
+
+    def get_filing_due_provisional(self, n) -> bool:
+        return legal_calendar.is_provisional(n.filing_due)
+
+
+class NegotiationListSerializer(ProvisionalDeadlines, serializers.ModelSerializer):
     """One row of the list: everything from the list queryset's joins."""
 
     union = OrganisationSummarySerializer(read_only=True)
@@ -253,7 +266,8 @@ class NegotiationListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Negotiation
         fields = ["id", "number", "state", "title", "level", "procedure", "union", "employers", "officer",
-                  "proposed_on", "reply_due", "filing_due", "effective_on", "expires_on", "updated_at"]
+                  "proposed_on", "reply_due", "reply_due_provisional", "filing_due", "filing_due_provisional",
+                  "effective_on", "expires_on", "updated_at"]
         read_only_fields = fields
 
 
@@ -266,7 +280,7 @@ class VacantSeatSerializer(serializers.Serializer):
     provisional = serializers.BooleanField()
 
 
-class NegotiationDetailSerializer(StatefulSerializer):
+class NegotiationDetailSerializer(ProvisionalDeadlines, StatefulSerializer):
     """A negotiation with what the requesting user may do next. The same for both sides: nothing
     here is union-internal (the notes are at …/topics/{id}/union_note/, union staff only)."""
 
@@ -282,6 +296,8 @@ class NegotiationDetailSerializer(StatefulSerializer):
     current_version = serializers.SerializerMethodField()
     electorate = serializers.SerializerMethodField()
     rounds = serializers.SerializerMethodField()
+    objection_window_ends_provisional = serializers.SerializerMethodField(
+        help_text="True when the objection window's last day falls in a year with no holiday data yet: the date may move.")
 
     class Meta:
         model = Negotiation
@@ -290,8 +306,9 @@ class NegotiationDetailSerializer(StatefulSerializer):
             "union", "employers", "officer", "covered_occupations", "covered_cities", "covered_headcount",
             "electorate_kind", "electorate", "proposal_text", "proposed_on", "reply_due", "reply_due_provisional",
             "replied_on", "reply_text", "refusal_reason", "suspension_reason", "negotiators", "vacant_seats",
-            "topics", "rounds", "current_version", "signed_on", "term_years", "filing_due", "filed_on", "filed_late",
-            "filing_authority", "objection_window_ends", "objection_reason", "effective_on", "effect_basis",
+            "topics", "rounds", "current_version", "signed_on", "term_years", "filing_due", "filing_due_provisional",
+            "filed_on", "filed_late", "filing_authority", "objection_window_ends", "objection_window_ends_provisional",
+            "objection_reason", "effective_on", "effect_basis",
             "expires_on", "renewal_of", "renewals", "created_at", "updated_at",
         ]
         read_only_fields = fields
@@ -302,6 +319,9 @@ class NegotiationDetailSerializer(StatefulSerializer):
 
         return [{"seat": seat.pk, "name": seat.name, "side": seat.side, "vacated_on": seat.vacated_on,
                  "fill_due": due.date, "provisional": due.provisional} for seat, due in vacant_seats(n)]
+
+    def get_objection_window_ends_provisional(self, n) -> bool:
+        return legal_calendar.is_provisional(n.objection_window_ends)
 
     def get_current_version(self, n) -> int | None:
         """The number of the contract text's latest version (…/versions/)."""

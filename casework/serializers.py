@@ -7,6 +7,7 @@ declarations (casework/transitions.py). Output never shows a resident ID number 
 
 from rest_framework import serializers
 
+from core import legal_calendar
 from core.models import Category, Organisation, Worker
 from core.serializers import (
     MONEY,
@@ -47,7 +48,23 @@ class CategorySerializer(serializers.ModelSerializer):
 ClaimSerializer = claim_serializer(Claim)
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class ProvisionalDeadlines(serializers.Serializer):
+    """Beside each deadline counted on the legal calendar, whether it was counted over a year whose
+    holidays are not loaded yet, so it may still move (core.legal_calendar.is_provisional)."""
+
+    screening_due_on_provisional = serializers.SerializerMethodField(
+        help_text="True when a year the screening period spans has no holiday data yet: the date may move.")
+    limitation_ends_on_provisional = serializers.SerializerMethodField(
+        help_text="True when the limitation period's last day falls in a year with no holiday data yet: the date may move.")
+
+    def get_screening_due_on_provisional(self, case) -> bool:
+        return legal_calendar.is_provisional(case.screening_due_on, counted_from=case.received_on)
+
+    def get_limitation_ends_on_provisional(self, case) -> bool:
+        return legal_calendar.is_provisional(case.limitation_ends_on)
+
+
+class CaseListSerializer(ProvisionalDeadlines, serializers.ModelSerializer):
     """One row of a case list. Every field comes from the list queryset's joins and annotations."""
 
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -61,13 +78,13 @@ class CaseListSerializer(serializers.ModelSerializer):
         model = Case
         fields = [
             "id", "number", "title", "state", "channel", "is_group", "categories", "respondents",
-            "claimant_count", "claim_total", "received_on", "screening_due_on", "limitation_ends_on",
-            "handler", "legal_aid_by", "outcome", "amount_recovered", "created_at", "updated_at",
+            "claimant_count", "claim_total", "received_on", "screening_due_on", "screening_due_on_provisional",
+            "limitation_ends_on", "limitation_ends_on_provisional", "handler", "legal_aid_by", "outcome", "amount_recovered", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
 
-class CaseDetailSerializer(StatefulSerializer):
+class CaseDetailSerializer(ProvisionalDeadlines, StatefulSerializer):
     """A case as its handler sees it, with what the requesting user may do to it next."""
 
     claimants = ClaimantSerializer(source="case_claimants", many=True, read_only=True)
@@ -85,7 +102,8 @@ class CaseDetailSerializer(StatefulSerializer):
             "id", "number", "title", "facts", "state", "allowed_transitions", "channel", "is_group",
             "claimants", "respondents", "categories", "claims", "claim_total",
             "received_on", "infringement_known_on", "limitation_interrupted_on", "employment_ended_on",
-            "limitation_ends_on", "screening_due_on", "handler", "legal_aid_by",
+            "limitation_ends_on", "limitation_ends_on_provisional", "screening_due_on", "screening_due_on_provisional",
+            "handler", "legal_aid_by",
             "limitation_overridden", "limitation_override_reason", "rejection_reason",
             "outcome", "outcome_detail", "amount_recovered",
             "accepted_at", "resolved_at", "closed_at", "created_at", "updated_at",

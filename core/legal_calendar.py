@@ -58,6 +58,26 @@ def has_data(year: int) -> bool:
     return _year(year)[2]
 
 
+# The most rest days in a row a period's last day is rolled forward over (the Spring Festival's or
+# National Day's week with the weekend beside it is 8 or 9); the roll of a count of calendar days
+# looks at no day earlier than this before the deadline it gives.
+LONGEST_REST_DAYS = 10
+
+
+def is_provisional(last: datetime.date | None, *, counted_from: datetime.date | None = None) -> bool:
+    """Whether a deadline counted before, falling on `last`, was counted over a year whose holidays
+    are not loaded (the `Deadline.provisional` of a date that was stored without it): it may move
+    once the year is published. A count of calendar days (`deadline`, `deadline_in_years`) depends
+    only on the days its last day was rolled over, so only the years of the LONGEST_REST_DAYS
+    before `last` and of `last` count; a count of working days (`add_working_days`) depends on
+    every day from its start, given as `counted_from` (a later start of the same count, a reopened
+    case's, only narrows the span: this errs on the provisional side). None is not provisional."""
+    if last is None:
+        return False
+    first = counted_from + datetime.timedelta(days=1) if counted_from else last - datetime.timedelta(days=LONGEST_REST_DAYS)
+    return any(not has_data(year) for year in range(min(first, last).year, last.year + 1))
+
+
 def is_working_day(day: datetime.date) -> bool:
     holidays, workdays, _ = _year(day.year)
     if day in workdays:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import legal_calendar
 from core.models import Organisation
 from core.serializers import DateField, OrganisationSummarySerializer, StatefulSerializer, TextField, UserSummarySerializer
 
@@ -214,16 +215,22 @@ class SupervisionLetterSerializer(serializers.ModelSerializer):
     issued_by = UserSummarySerializer(read_only=True)
     reply_text = RedactedTextField()
     handed_over = serializers.SerializerMethodField()
+    reply_due_provisional = serializers.SerializerMethodField(
+        help_text="True when the reply period's last day falls in a year with no holiday data yet: the date may move.")
 
     class Meta:
         model = Letter
-        fields = ["id", "finding", "item", "kind", "issued_on", "reply_due", "replied_on", "reply_text", "addressee",
+        fields = ["id", "finding", "item", "kind", "issued_on", "reply_due", "reply_due_provisional", "replied_on",
+                  "reply_text", "addressee",
                   "issued_by", "handed_over"]
         read_only_fields = fields
 
     def get_handed_over(self, letter) -> bool:
         """The recommendation letter (建议书) hands the matter to the labour administration."""
         return letter.kind == Letter.Kind.RECOMMENDATION
+
+    def get_reply_due_provisional(self, letter) -> bool:
+        return legal_calendar.is_provisional(letter.reply_due)
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -240,13 +247,18 @@ class FindingSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
     replies = serializers.IntegerField(source="replies.count", read_only=True, help_text="How many replies (…/replies/).")
     letters = serializers.SerializerMethodField()
+    due_on_provisional = serializers.SerializerMethodField(
+        help_text="True when the rectification period's last day falls in a year with no holiday data yet: the date may move.")
 
     class Meta:
         model = Finding
-        fields = ["id", "item", "severity", "legal_basis", "found", "risk", "recommendation", "due_on", "status",
+        fields = ["id", "item", "severity", "legal_basis", "found", "risk", "recommendation", "due_on", "due_on_provisional", "status",
                   "overdue", "repeat_of", "escalation", "replies", "letters", "reassessed_result", "reassessed_on",
                   "reassessment_note", "order"]
         read_only_fields = fields
+
+    def get_due_on_provisional(self, finding) -> bool:
+        return legal_calendar.is_provisional(finding.due_on)
 
     def get_overdue(self, finding) -> bool:
         """Past its due date, not rectified and no reply saying it is done."""

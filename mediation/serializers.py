@@ -135,7 +135,7 @@ class MediationListSerializer(serializers.ModelSerializer):
         model = Mediation
         fields = [
             "id", "number", "state", "source", "procedure", "title", "court", "court_case_number", "case",
-            "claimant_count", "respondents", "referred_on", "accepted_on", "deadline", "days_left",
+            "claimant_count", "respondents", "referred_on", "accepted_on", "deadline", "deadline_provisional", "days_left",
             "mediator", "agreed_total", "amount_paid", "updated_at",
         ]
         read_only_fields = fields
@@ -163,6 +163,8 @@ class MediationDetailSerializer(StatefulSerializer):
     period_days = serializers.SerializerMethodField()
     extension_limits = serializers.SerializerMethodField()
     confirmation_window_ends_on = serializers.SerializerMethodField()
+    confirmation_window_ends_on_provisional = serializers.SerializerMethodField(
+        help_text="True when the window's last day falls in a year with no holiday data yet: the date may move.")
 
     class Meta:
         model = Mediation
@@ -172,7 +174,7 @@ class MediationDetailSerializer(StatefulSerializer):
             "referred_on", "accepted_on", "period_started_on", "period_days", "deadline", "deadline_provisional",
             "extensions_in_period", "extended_days", "extension_limits", "extensions",
             "mediator", "mediator_assigned_at", "sessions",
-            "agreement", "confirmation_window_ends_on", "confirmation_requested_on", "confirmation_court",
+            "agreement", "confirmation_window_ends_on", "confirmation_window_ends_on_provisional", "confirmation_requested_on", "confirmation_court",
             "ruling_number", "ruling_date", "confirmation_rejection_reason",
             "decline_reason", "failure_reason", "expired", "withdrawal_reason", "ended_on", "returned_to_court_on",
             "fulfilled_on", "defaulted_on", "next_step", "created_at", "updated_at",
@@ -192,6 +194,10 @@ class MediationDetailSerializer(StatefulSerializer):
     def get_confirmation_window_ends_on(self, m) -> datetime.date | None:
         window = rules.confirmation_window(m)
         return window.date if window else None
+
+    def get_confirmation_window_ends_on_provisional(self, m) -> bool:
+        window = rules.confirmation_window(m)
+        return bool(window and window.provisional)
 
 
 class WorkloadSerializer(serializers.Serializer):
