@@ -12,9 +12,11 @@ See README.md, "Configuration".
 import datetime
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,7 +36,12 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    # `runserver` leaves static files to WhiteNoise too, so development serves them as production does.
+    "whitenoise.runserver_nostatic",
+    # django.contrib.staticfiles, without the node_modules/ folders of viewflow's (config/apps.py).
+    "config.apps.WeiquanStaticFilesConfig",
+    # Content-Security-Policy (its system checks; the middleware is in MIDDLEWARE).
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "django_fsm",
     "pgtrigger",
@@ -59,6 +66,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (collected, hashed, compressed: STORAGES below) answered before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page and API response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # Cache-Control: private, no-store on every page, download and API response; Permissions-Policy.
+    "config.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Web pages are Chinese unless the user picked English (the API still follows Accept-Language).
@@ -122,8 +135,23 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` gathers every app's static files here (each web node runs it before it
+# starts: `make serve`); WhiteNoise serves them from this folder.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# With DEBUG off: names with a content hash and gzip/Brotli copies (WhiteNoise), so a browser may
+# keep a file forever and a new release's CSS is a new URL; `{% static %}` then needs collectstatic.
+# In development WhiteNoise serves the apps' folders as they are. (The tests: config/test_settings.py.)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Only the hashed names are kept (half the files to compress): every page links static files
+# through `{% static %}`, which gives those names. Source maps are for a developer's tools, not
+# worth compressing (WhiteNoise's own list, and "map"). collectstatic: ~30 s of CPU.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
@@ -158,6 +186,35 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Response headers, in development too (so a page that breaks them breaks on a laptop first) ---
+# Django's own: X-Content-Type-Options: nosniff, X-Frame-Options: DENY, Referrer-Policy: same-origin,
+# Cross-Origin-Opener-Policy: same-origin. config/middleware.py: Cache-Control: private, no-store on
+# every page, download and API response, and Permissions-Policy.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): everything from this site, nothing from anywhere else (there
+# is no CDN), no inline script and no eval. See README.md, "Running in production".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        # Inline styles, not scripts: viewflow's Material templates write style="…" throughout and a
+        # <style> for the site's colours, its components add their own, and so do Swagger UI and
+        # DRF's browsable API. A style cannot run code, and with every fetch directive 'self' it
+        # cannot send anything to another origin either.
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="weiquan@localhost")

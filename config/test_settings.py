@@ -23,3 +23,10 @@ for _name, _value in {
 os.environ["DEBUG"] = "false"
 
 from .settings import *  # noqa: E402,F401,F403
+
+# No collectstatic before a test run: static files as they are in the apps' folders, found and served
+# by WhiteNoise as in development (the browser tests load the real CSS and scripts), not the hashed
+# names of production (config/settings.py, STORAGES).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
