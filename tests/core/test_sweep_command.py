@@ -3,6 +3,7 @@ a real run would move and tell, and leaves nothing behind (core/sweeps.py)."""
 
 import datetime
 import io
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -55,6 +56,7 @@ def test_a_dry_run_writes_nothing_tells_nobody_and_reports_what_the_real_run_the
 
     assert (Event.objects.count(), Notification.objects.count(), states(*late, soon)) == before
     assert callbacks == [] and mail.outbox == []  # no e-mail, no document, no inbox task queued
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*"))  # no file stored
     assert preview[0] == f"Sweep as of {today()} (dry run: rolled back, nothing written, nobody told)"
     assert ("mediation.deadlines: mediation.mediation expire in_progress -> failed: 2 "
             "(documents would be asked for: termination_notice)") in preview
@@ -68,6 +70,7 @@ def test_a_dry_run_writes_nothing_tells_nobody_and_reports_what_the_real_run_the
 
     assert states(*late, soon) == [S.FAILED, S.FAILED, S.IN_PROGRESS]
     assert callbacks and mail.outbox
+    assert any(Path(settings.MEDIA_ROOT).rglob("*.pdf"))  # the termination notices, rendered after the commit
     # the same lines, in the real run's words
     assert [line.replace("would tell", "told").replace("would move", "moved").replace("would be asked", "asked")
             .replace(" (dry run: all rolled back)", "") for line in preview[1:]] == real[1:]

@@ -50,6 +50,10 @@ def _figures(figures: dict, prefix: str = "") -> list[str]:
     return out
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class Command(BaseCommand):
     help = ("Run the modules' sweeps (all, or the modules / module.sweep named) as of a day; "
             "--dry-run reports what would move and who would be told, and changes nothing.")
@@ -94,7 +98,7 @@ class Command(BaseCommand):
                 told = ", ".join(f"{user} {n}" for user, n in outcome.told.items())
                 self.stdout.write(f"{label}: {'would tell' if dry_run else 'told'} {len(outcome.told)} "
                                   f"{'person' if len(outcome.told) == 1 else 'people'} "
-                                  f"({outcome.notifications} notifications): {told}")
+                                  f"({_count(outcome.notifications, 'notification')}): {told}")
             if outcome.owed:
                 self.stdout.write(f"{label}: the notices about {outcome.owed} objects are owed: a worker sends them "
                                   f"now that the change has committed")
@@ -109,7 +113,7 @@ class Command(BaseCommand):
         notifications = sum(o.notifications for o in outcomes)
         self.stdout.write(
             f"Total: {moved} {'would move' if dry_run else 'moved'}, {journaled} journal entries, "
-            f"{notifications} notifications to {len(people)} {'person' if len(people) == 1 else 'people'}"
+            f"{_count(notifications, 'notification')} to {len(people)} {'person' if len(people) == 1 else 'people'}"
             + (f"; {len(failed)} of {len(outcomes)} sweeps failed" if failed else "")
             + (" (dry run: all rolled back)" if dry_run else ""))
         if failed:
