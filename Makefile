@@ -15,7 +15,7 @@ DEMO_DB  := $(CURDIR)/demo.sqlite3
 # Development settings (DEBUG, the published development keys): `make run` serves this database.
 DEMO_ENV := DEBUG=true DATABASE_URL=sqlite:///$(DEMO_DB) CELERY_BROKER_URL= MEDIA_ROOT=$(CURDIR)/demo-media
 
-.PHONY: help bootstrap test test-shifted check demo run worker bench screenshots clean distclean
+.PHONY: help bootstrap test test-shifted check demo run worker serve smoke bench screenshots clean distclean
 
 help:
 	@echo "make demo     set up, build a fresh demo database, run 'manage.py demo' (PDFs in demo-output/)"
@@ -25,6 +25,8 @@ help:
 	@echo "make test-shifted  the suite (no browser) once more at a shifted clock (faketime; CI runs it)"
 	@echo "make run      the web server on the demo database: http://127.0.0.1:8000/"
 	@echo "make worker   a Celery worker with beat (needs Redis or CELERY_BROKER_URL)"
+	@echo "make serve    production web node: migrate, collectstatic, gunicorn (variables from the environment)"
+	@echo "make smoke    gunicorn with DEBUG off on a fresh PostgreSQL database: sign in, a page, the API (CI runs it)"
 	@echo "make bench    run benchmarks/*.py"
 	@echo "make screenshots  docs/inbox.png, docs/case.png, docs/dashboard.png from a fresh demo database"
 	@echo "make clean    remove the demo database, demo output and caches (keeps .venv and db.sqlite3)"
@@ -72,6 +74,21 @@ run: bootstrap
 
 worker: bootstrap
 	@DEBUG=$${DEBUG:-true} $(SERVICES) dev --require-broker -- celery -A config worker -B -l info
+
+# A production web node (README.md, "Running in production"): the settings come from the
+# environment as they are (DEBUG off unless set: SECRET_KEY, FIELD_ENCRYPTION_KEY, DATABASE_URL,
+# ALLOWED_HOSTS, ...); the migrations, the static files collected into STATIC_ROOT, then gunicorn
+# with config/gunicorn.py. Two nodes must not migrate at the same moment: with several, the first
+# one migrates and the others start with SKIP_MIGRATE=1.
+serve: bootstrap
+	@if [ -z "$${SKIP_MIGRATE:-}" ]; then $(PY) manage.py migrate --no-input; fi
+	@$(PY) manage.py collectstatic --no-input -v 0
+	@exec $(PY) -m gunicorn -c config/gunicorn.py
+
+# The production run end to end on PostgreSQL (scripts/smoke.py): its own database, DEBUG off,
+# generated keys, gunicorn; signs in, loads a styled page, walks an API path; drops the database.
+smoke: bootstrap
+	@$(PY) scripts/smoke.py
 
 bench: bootstrap
 	@shopt -s nullglob; files=(benchmarks/[!_]*.py); \
