@@ -77,11 +77,11 @@ worker: bootstrap
 
 # A production web node (README.md, "Running in production"): the settings come from the
 # environment as they are (DEBUG off unless set: SECRET_KEY, FIELD_ENCRYPTION_KEY, DATABASE_URL,
-# ALLOWED_HOSTS, ...); the migrations, the static files collected into STATIC_ROOT, then gunicorn
-# with config/gunicorn.py. Two nodes must not migrate at the same moment: with several, the first
-# one migrates and the others start with SKIP_MIGRATE=1.
+# ALLOWED_HOSTS, ...). It refuses to start on a database with migrations not applied (they are a
+# release step, run once, as the tables' owner: `manage.py migrate`), collects the static files
+# into STATIC_ROOT, then runs gunicorn with config/gunicorn.py.
 serve: bootstrap
-	@if [ -z "$${SKIP_MIGRATE:-}" ]; then $(PY) manage.py migrate --no-input; fi
+	@$(PY) manage.py migrate --check >/dev/null || { echo "serve: the database has migrations not applied: run 'manage.py migrate' first (README.md, \"Running in production\")" >&2; exit 1; }
 	@$(PY) manage.py collectstatic --no-input -v 0
 	@exec $(PY) -m gunicorn -c config/gunicorn.py
 
