@@ -174,6 +174,12 @@ def database_owner():
 
 
 @pytest.fixture
+def owner_credentials():
+    """The owner's connection settings (NAME, USER, PASSWORD, …) while the suite is the app's role, else None."""
+    return dict(_OWNER) if _OWNER else None
+
+
+@pytest.fixture
 def app_role():
     """The role the suite connects as on PostgreSQL, or None when it is the owner's."""
     return APP_ROLE if _OWNER else None

@@ -130,6 +130,28 @@ def test_a_superuser_is_refused_as_the_apps_role(as_app):
         db_roles.grant_app_role(connection, superuser)
 
 
+@pytest.mark.postgres
+@tampered_db
+def test_migrate_runs_as_the_owner_and_grants_the_apps_role_again(as_app, database_owner, owner_credentials, settings):
+    database_owner.execute(f"GRANT TRUNCATE ON casework_case, core_event TO {as_app}")
+    database_owner.execute(f"GRANT UPDATE, DELETE ON core_event TO {as_app}")
+
+    def has(table, privilege):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [as_app, table, privilege])
+            return cursor.fetchone()[0]
+
+    assert has("casework_case", "TRUNCATE") and has("core_event", "DELETE")
+    settings.DATABASE_OWNER = {key: owner_credentials[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    call_command("migrate", verbosity=0)
+    assert not any(has(t, p) for t in ("casework_case", "core_event") for p in ("TRUNCATE",))
+    assert not has("core_event", "UPDATE") and not has("core_event", "DELETE")
+    assert has("core_event", "INSERT") and has("casework_case", "UPDATE")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone() == (as_app,)  # back on the app's role
+
+
 # --------------------------------------------------------------------------------------------------
 # 1. SET LOCAL pgtrigger.ignore, then DELETE the newest rows
 # --------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ class Command(migrate.Command):
 
     def handle(self, *args, **options):
         alias = options["database"]
-        if not db_roles.separate_roles(alias):
+        if alias != "default" or not db_roles.separate_roles(alias):  # DATABASE_OWNER_URL is the default's owner
             return super().handle(*args, **options)
         app_role = connections[alias].settings_dict["USER"]
         with db_roles.connected_as(alias, db_roles.owner_settings()) as conn:
