@@ -2,7 +2,7 @@
 
 Everything here can be changed from the environment (README.md, "Running in production"):
 
-  GUNICORN_BIND              where to listen                      0.0.0.0:8000
+  GUNICORN_BIND              where to listen (comma-separated)    127.0.0.1:8000
   GUNICORN_WORKERS           worker processes                     2 × cores + 1, at most 9
   GUNICORN_THREADS           threads per worker                   1
   GUNICORN_TIMEOUT           seconds a request may take           60 (a PDF rendered inline, an import)
@@ -25,7 +25,9 @@ def _int(name, default):
 
 
 wsgi_app = "config.wsgi:application"
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").split(",")
+# Only the proxy may reach gunicorn (Django believes the X-Forwarded-Proto it is sent): loopback
+# unless told otherwise, e.g. GUNICORN_BIND=10.0.0.11:8000 for a proxy on another machine.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 
 # Synchronous workers: the work is database-bound and short; PDFs are rendered by Celery workers.
 # 2 × cores + 1 is gunicorn's rule of thumb (5 on a 2-core machine); capped so a large host with

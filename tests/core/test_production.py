@@ -161,7 +161,7 @@ def test_the_gunicorn_configuration_reads_the_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     defaults = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
     assert defaults["wsgi_app"] == "config.wsgi:application"
-    assert defaults["bind"] == ["0.0.0.0:8000"]
+    assert defaults["bind"] == ["127.0.0.1:8000"]
     assert 3 <= defaults["workers"] <= 9
     assert defaults["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert defaults["accesslog"] == "-" and defaults["errorlog"] == "-"
