@@ -134,6 +134,8 @@ def finding_row(f, names, number=None) -> dict:
         "legal_basis": clean(f.legal_basis, names),
         "result": assessment.result, "result_label": RESULT_LABELS.get(assessment.result, ""),
         "examined": clean(assessment.examined, names),
+        # the report prints what was examined with the finding only when its text does not say it already
+        "examined_in_found": clean(assessment.examined, names) in clean(f.found, names),
         "found": _paragraphs(clean(f.found, names)),
         "risk": _paragraphs(clean(f.risk, names)),
         "recommendation": _paragraphs(clean(f.recommendation, names)),
@@ -224,6 +226,7 @@ def checkup_context(checkup: Checkup, document) -> dict:
     findings_qs = checkup.findings.select_related("item", "assessment", "repeat_of__checkup").prefetch_related(
         "replies", "letters__addressee")
     findings = [finding_row(f, names, n) for n, f in enumerate(findings_qs, start=1)]
+    number_by_assessment = {f.assessment_id: n for n, f in enumerate(findings_qs, start=1)}
     first = score((a.item.severity, a.result) for a in assessments)
     closed = checkup.state == S.CLOSED
     final = score(final_results(checkup)) if closed else None
@@ -233,6 +236,8 @@ def checkup_context(checkup: Checkup, document) -> dict:
         row["examined"] = clean(a.examined, names)
         row["na_reason"] = clean(a.not_applicable_reason, names)
         row["finding"] = hasattr(a, "finding")
+        row["finding_number"] = number_by_assessment.get(a.pk)
+        row["code_parts"] = a.item.code.split("-")  # the report's narrow code column breaks after a hyphen
         if final_by is not None:
             row["final_result"] = final_by[a.pk]
             row["final_label"] = RESULT_LABELS.get(final_by[a.pk], "")
@@ -284,15 +289,17 @@ def issuer(checkup) -> str:
     return checkup.union.name if checkup.union else documents.issuing_organisation(checkup.lead)
 
 
-def _register(name, title, code, states, subject):
+def _register(name, title, code, states, subject, template_version="1"):
     documents.register(Checkup, name, title=title, code=code, template=f"documents/legal_checkup/{name}.html",
-                       context=checkup_context, issuer=issuer, subject=subject, states=states)
+                       context=checkup_context, issuer=issuer, subject=subject, states=states,
+                       template_version=template_version)
 
 
 _register("engagement_notice", "法治体检通知书", "TZ", PLANNED_AND_AFTER,
           "法治体检通知书：检查事项、时间、检查组与企业须准备的材料")
 _register("report", "法治体检报告", "BG", ISSUED_AND_AFTER,
-          "法治体检报告：概况、得分与等级及其计算、逐项问题（依据、风险、建议、整改期限）、全部事项表")
+          "法治体检报告：概况、得分与等级及其计算、逐项问题（依据、风险、建议、整改期限）、全部事项表",
+          template_version="2")  # 2: the item table's rows point to their finding instead of repeating its basis
 _register("rectification_notice", "整改通知书", "ZG", ISSUED_AND_AFTER, "法治体检整改通知书：问题与整改期限")
 _register("follow_up_report", "法治体检复查报告", "FC", [S.CLOSED], "法治体检复查报告：整改前后对照与最终得分")
 
