@@ -84,6 +84,14 @@ def grant_app_role(connection, role: str) -> None:
             )
         cursor.execute("SELECT current_schema(), pg_get_serial_sequence(%s, 'id')", [journal])
         schema, journal_sequence = cursor.fetchone()
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s AND tableowner = %s", [schema, role])
+        owned = [name for (name,) in cursor.fetchall()]
+        if owned:
+            raise ImproperlyConfigured(
+                f"The app's database role {role!r} owns {len(owned)} table(s) ({', '.join(sorted(owned)[:5])}…): an owner "
+                f"may lift any privilege or trigger. Hand them to the owner first (as a superuser: "
+                f"REASSIGN OWNED BY {role} TO <owner>; docs/journal.md)."
+            )
         schema, role_q = qn(schema), qn(role)
         for sql in (
             # From nothing: whatever was granted by hand before goes.

@@ -132,6 +132,20 @@ def test_a_superuser_is_refused_as_the_apps_role(as_app):
 
 @pytest.mark.postgres
 @tampered_db
+def test_an_apps_role_owning_tables_is_refused(as_app, database_owner, owner_credentials):
+    from django.core.exceptions import ImproperlyConfigured
+
+    database_owner.execute(f"CREATE TABLE journal_test_owned (id int); ALTER TABLE journal_test_owned OWNER TO {as_app}")
+    try:
+        with db_roles.connected_as("default", owner_credentials) as owner:  # as migrate grants
+            with pytest.raises(ImproperlyConfigured, match="owns 1 table.*journal_test_owned.*REASSIGN OWNED"):
+                db_roles.grant_app_role(owner, as_app)
+    finally:
+        database_owner.execute("DROP TABLE journal_test_owned")
+
+
+@pytest.mark.postgres
+@tampered_db
 def test_migrate_runs_as_the_owner_and_grants_the_apps_role_again(as_app, database_owner, owner_credentials, settings):
     database_owner.execute(f"GRANT TRUNCATE ON casework_case, core_event TO {as_app}")
     database_owner.execute(f"GRANT UPDATE, DELETE ON core_event TO {as_app}")
