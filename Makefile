@@ -81,7 +81,7 @@ worker: bootstrap
 # release step, run once, as the tables' owner: `manage.py migrate`), collects the static files
 # into STATIC_ROOT, then runs gunicorn with config/gunicorn.py.
 serve: bootstrap
-	@$(PY) manage.py migrate --check >/dev/null || { echo "serve: the database has migrations not applied: run 'manage.py migrate' first (README.md, \"Running in production\")" >&2; exit 1; }
+	@$(PY) manage.py migrate --check >/dev/null || { echo "serve: not starting: the database is unreachable (above) or has migrations not applied (run 'manage.py migrate' first: README.md, \"Running in production\")" >&2; exit 1; }
 	@$(PY) manage.py collectstatic --no-input -v 0
 	@exec $(PY) -m gunicorn -c config/gunicorn.py
 

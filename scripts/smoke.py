@@ -276,6 +276,13 @@ def walk(client: Client, facts: dict) -> None:
               f"{sheet}: {response.status} {response.headers.get('Content-Type')}, "
               f"{response.headers.get('Content-Encoding', 'identity')}, {response.headers.get('Cache-Control')}")
 
+    scripts = [x.decode() for x in re.findall(rb'<script src="(/static/ui/[^"]+\.js)"', html)]
+    check(scripts, "the page links the project's scripts", html[:2000])
+    for script in scripts:
+        response, js = client.get(script)
+        check(response.status == 200 and "javascript" in response.headers.get("Content-Type", "") and js,
+              f"{script}: {response.status} {response.headers.get('Content-Type')}")
+
     response, body = client.api("POST", "/api/v1/auth/token/", payload={"username": USERNAME, "password": PASSWORD})
     check(response.status == 200 and body.get("token"), f"API token for user name and password: {response.status}")
     check(private(response) and strict(policy(response)), "the token's response: no-store, CSP")
