@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.checkpoint_journal",
         "schedule": crontab(minute=50),
     },
+    # Notices a large sweep owed and whose task was lost (a broker restart): sent late, not never.
+    "pending-notices": {
+        "task": "core.tasks.send_pending_notices",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -282,6 +287,9 @@ WEIQUAN_CHECKUP_REMINDER_DAYS = env.int("WEIQUAN_CHECKUP_REMINDER_DAYS", default
 # A set-based change of more objects than this (a sweep expiring a whole backlog) leaves the inbox
 # tasks to the Celery workers, after it commits (core/workflow.py); smaller ones update them inline.
 WEIQUAN_INBOX_SYNC_INLINE_MAX = env.int("WEIQUAN_INBOX_SYNC_INLINE_MAX", default=2000)
+# ... and its notices too (core/notices.py send_after_commit): owed in its transaction, sent by a
+# worker once it has committed.
+WEIQUAN_NOTICES_INLINE_MAX = env.int("WEIQUAN_NOTICES_INLINE_MAX", default=2000)
 # Days of grace after an instalment's due date before the agreement counts as not performed
 # (counted like any period: the last day rolls past rest days and holidays). Union policy, not law.
 WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS = env.int("WEIQUAN_MEDIATION_PAYMENT_GRACE_DAYS", default=5)

@@ -12,6 +12,7 @@ requires the chain to extend it. `check_states()` compares every journaled objec
 state its last event left it in. What each still cannot detect: docs/journal.md.
 """
 
+import datetime
 import hashlib
 import json
 import os
@@ -45,6 +46,35 @@ _ENCODER = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(","
 
 def _canonical(value) -> str:
     return _ENCODER.encode(value)
+
+
+_ENCODES_AS_IT_COMPARES = frozenset({str, int, bool, type(None), datetime.date})
+
+
+def _canonical_payloads():
+    """`_canonical` for a run of payloads, remembering the ones seen: a sweep journals 100,000
+    payloads made of a few distinct values (the same deadline, the same reason), and encoding is
+    most of its Python time. Only payloads whose values are of types where equal values encode
+    alike are remembered, keyed with each value's type (1 and True are equal, and hash alike);
+    Decimal("1.0") and Decimal("1.00"), 0.0 and -0.0, or one instant in two time zones are equal
+    but encode differently, so a payload holding one is encoded afresh."""
+    seen = {}
+
+    def encode(payload) -> str:
+        if not payload:
+            return "{}"
+        values = tuple(payload.values())
+        types = tuple(map(type, values))
+        if not _ENCODES_AS_IT_COMPARES.issuperset(types):
+            return _canonical(payload)
+        # (keys in the dict's order: the same payload built in another order is only a miss)
+        key = (tuple(payload), types, values)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _canonical(payload)
+        return found
+
+    return encode
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -131,13 +161,14 @@ def record_many(entries, *, actor=None, comment: str = "") -> int:
     head = f'{{"actor":{"null" if actor_id is None else actor_id},"actor_name":{text(actor_name)},"comment":'
     created = f',"created_at":{text(created_at.isoformat())},"from_state":'
     content_types = {}
+    canonical = _canonical_payloads()
     rows = []
     for entry in entries:
         model, object_id, name, from_state, to_state, payload, *own_comment = entry
         ct = content_types.get(model)
         if ct is None:
             ct = content_types[model] = ContentType.objects.get_for_model(model).pk
-        payload_json = _canonical(payload or {})
+        payload_json = canonical(payload)
         note = (own_comment[0] if own_comment else comment) or ""
         object_id, from_state, to_state = str(object_id), from_state or "", to_state or ""
         body = (

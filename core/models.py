@@ -219,14 +219,20 @@ class NumberSequence(models.Model):
 
 
 class Event(models.Model):
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    # Neither foreign key has a constraint in the database (db_constraint=False), only the ORM's
+    # PROTECT: a sweep appends 100,000 events in one transaction, and PostgreSQL would check each
+    # one's keys again at the COMMIT (about a second), for rows written from the objects themselves.
+    # content_type has no index of its own either: the (content_type, object_id, id) index leads
+    # with it.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False, db_constraint=False)
     object_id = models.CharField(max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
     transition = models.CharField(max_length=64)
     from_state = models.CharField(max_length=32, blank=True)
     to_state = models.CharField(max_length=32, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_constraint=False,
     )
     # The name as it was when the event happened; a renamed or removed user leaves history intact.
     actor_name = models.CharField(max_length=150, blank=True)
@@ -234,13 +240,15 @@ class Event(models.Model):
     comment = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint (Meta), not `unique=True`, which would add a pattern-ops index too.
+    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
         ordering = ["id"]
         indexes = [models.Index(fields=["content_type", "object_id", "id"])]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="unique_event_hash")]
         triggers = [
             pgtrigger.Protect(
                 name="journal_append_only",
@@ -324,6 +332,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message[:60]
+
+
+class PendingNotices(models.Model):
+    """The notices a large set-based transition owes, written in its own transaction and sent by a
+    worker once it has committed (core.notices.send_after_commit): a sweep that expires a whole
+    backlog holds its rows' locks for the change alone. A row outlives a lost task: the beat sends
+    whatever is still here (core.tasks.send_pending_notices), and sending deletes it in the same
+    transaction, so each is sent once."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    transition = models.CharField(max_length=64)
+    ids = models.JSONField()
+    digest = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待发提醒")
+        verbose_name_plural = _("待发提醒")
+
+    def __str__(self):
+        return f"{self.content_type.model}.{self.transition} × {len(self.ids)}"
 
 
 # --------------------------------------------------------------------------------------------------

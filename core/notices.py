@@ -28,8 +28,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification
-from .transitions import chunks
+from .models import Notification, PendingNotices
+from .transitions import chunks, declaration
 
 # Items a digest's message lists before "…": the notification's `items` keeps them all.
 DIGEST_LINES = 20
@@ -208,6 +208,49 @@ def send(model, notices, ids, *, transition="", digest=True, rows=None) -> int:
                 for person in people.get(row["pk"], []):
                     items.append((person, row["pk"], key, message, notice))
     return deliver(model, items, transition=transition, digest=digest)
+
+
+def send_after_commit(model, transition: str, ids, *, digest=True) -> PendingNotices:
+    """Owe the notices of `transition` about `ids` and send them once the change has committed, on
+    a worker (inline under eager Celery): for a set-based change too large to tell everyone in its
+    own transaction (more than WEIQUAN_NOTICES_INLINE_MAX objects). What is owed is a row written
+    in that transaction, so a rolled-back change owes nothing and a lost task is sent by the beat."""
+    from .tasks import send_pending_notices
+
+    pending = PendingNotices.objects.create(content_type=ContentType.objects.get_for_model(model),
+                                            transition=transition, ids=sorted(ids), digest=digest)
+
+    def queue():
+        if send_pending_notices.app.conf.task_always_eager:
+            send_pending(pending.pk)
+        else:
+            send_pending_notices.delay(pending.pk)
+
+    transaction.on_commit(queue, robust=True)
+    return pending
+
+
+def send_pending(pk=None) -> int:
+    """Send what `send_after_commit` left owed (that one row, or all of them); return how many
+    notifications were stored. Each row is taken with SKIP LOCKED and deleted in the transaction
+    that sends it: two workers never send one twice."""
+    owed = PendingNotices.objects.order_by("pk")
+    if pk is not None:
+        owed = owed.filter(pk=pk)
+    stored = 0
+    for row_pk in list(owed.values_list("pk", flat=True)):
+        with transaction.atomic():
+            taken = PendingNotices.objects.filter(pk=row_pk).select_related("content_type")
+            if connection.features.has_select_for_update_skip_locked:
+                taken = taken.select_for_update(skip_locked=True, of=("self",))
+            row = taken.first()
+            if row is None:  # another worker holds it, or has sent it
+                continue
+            model = row.content_type.model_class()
+            stored += send(model, declaration(model, row.transition).notices, row.ids,
+                           transition=row.transition, digest=row.digest)
+            row.delete()
+    return stored
 
 
 def deliver(model, items, *, transition="", digest=True) -> int:

@@ -36,6 +36,7 @@ from importlib import import_module
 from typing import Any, Callable
 
 import rules
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
@@ -315,9 +316,11 @@ READ_CHUNK = 10_000
 
 class Moved(list):
     """The ids a set-based transition moved; `journaled`: {id: the payload journaled};
-    `notifications`: how many notices it stored."""
+    `notifications`: how many notices it stored; `notices_owed`: its notices are sent after the
+    commit instead (core.notices.send_after_commit), the set being too large to wait for them."""
 
     notifications = 0
+    notices_owed = False
 
     def __init__(self):
         super().__init__()
@@ -372,8 +375,12 @@ def bulk_transition(queryset, name: str, *, actor=None, comment: str = "", today
             actor=actor, comment=comment,
         )
         result.journaled = bodies
-        result.notifications = notices.send(model, decl.notices, ids, transition=name,
-                                            rows={pk: _as_read(row) for pk, row in returned.items()})
+        if decl.notices and len(ids) > settings.WEIQUAN_NOTICES_INLINE_MAX:
+            notices.send_after_commit(model, name, ids)
+            result.notices_owed = True
+        else:
+            result.notifications = notices.send(model, decl.notices, ids, transition=name,
+                                                rows={pk: _as_read(row) for pk, row in returned.items()})
         transitioned.send(sender=model, name=name, ids=ids, objects=None, actor=actor, inputs={})
         if decl.documents:
             documents.request_after_commit(model, ids, decl.documents, actor=actor)
@@ -419,7 +426,9 @@ def _claim(queryset, state: str, source: str, values: dict, returning: dict) -> 
     paths = list(returning)
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {columns}", params)
-        # to_python: SQLite hands dates back as text from raw SQL, PostgreSQL as dates
+        if connection.vendor == "postgresql":  # psycopg hands back dates, numbers and booleans as such
+            return [(row[0], dict(zip(paths, row[1:]))) for row in cursor.fetchall()]
+        # SQLite hands dates back as text from raw SQL: to_python makes them dates
         return [(row[0], {p: returning[p].to_python(v) for p, v in zip(paths, row[1:])}) for row in cursor.fetchall()]
 
 

@@ -495,14 +495,12 @@ def sync_after_commit(model, ids, *, batch=20_000) -> None:
     """Queue the inbox sync of `ids` for after the commit, in batches (inline without a broker)."""
     from django.db import transaction
 
-    from .tasks import sync_inbox
+    from .tasks import queue_for_ids, sync_inbox
 
     label, ids = model._meta.label_lower, sorted(ids)
 
     def queue():
-        eager = sync_inbox.app.conf.task_always_eager
         for start in range(0, len(ids), batch):
-            args = (label, ids[start:start + batch])
-            sync_inbox(*args) if eager else sync_inbox.delay(*args)
+            queue_for_ids(sync_inbox, label, ids[start:start + batch])
 
     transaction.on_commit(queue, robust=True)

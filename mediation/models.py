@@ -127,9 +127,12 @@ _has_mediator.hint = _("请先指定调解员。")
 
 
 class Mediation(ConcurrentTransitionMixin, models.Model):
-    number = models.CharField(_("调解编号"), max_length=20, unique=True, editable=False)
-    # Indexed with the deadline (Meta.indexes): a sweep rewrites the state of many rows at once, and
-    # every index on the table costs each of those rows an entry, so the table keeps few.
+    # Unique by a constraint (Meta), not `unique=True`: that would add a second, pattern-ops index
+    # no query uses (the search is icontains).
+    number = models.CharField(_("调解编号"), max_length=20, editable=False)
+    # Indexed with the deadline while one runs (Meta.indexes): a sweep rewrites the state of many
+    # rows at once, and every index on the table costs each of those rows an entry, so the table
+    # keeps few.
     state = FSMField(_("状态"), default=S.REFERRED, choices=MediationState.choices, protected=True)
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
     procedure = models.CharField(
@@ -214,10 +217,14 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("调解")
         verbose_name_plural = _("调解")
         ordering = ["-id"]
-        # Lists and sweeps filter by state (and deadline); court, case and mediator have their
-        # foreign-key indexes (a court liaison's list, a case's mediations, a mediator's workload).
-        indexes = [models.Index(fields=["state", "deadline"])]
+        # The sweeps find running deadlines by state and deadline; the index holds only the states
+        # in which one runs, so a row a sweep moves out of them costs no new entry in it. Court,
+        # case and mediator have their foreign-key indexes (a court liaison's list, a case's
+        # mediations, a mediator's workload).
+        indexes = [models.Index(fields=["state", "deadline"], name="mediation_deadline_running",
+                                condition=models.Q(state__in=DEADLINE_STATES))]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="unique_mediation_number"),
             # A court's referral list imported twice creates nothing the second time.
             models.UniqueConstraint(
                 fields=["court", "court_case_number"], condition=~models.Q(court_case_number=""),

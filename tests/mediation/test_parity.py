@@ -2,9 +2,11 @@
 (DESIGN.md, "One declaration per transition"); a sweep tells each person once, in a digest."""
 
 import pytest
+from django.db import transaction
 
 from casework import services as casework_services
-from core.models import Notification
+from core.models import Notification, PendingNotices
+from core.tasks import send_pending_notices
 from core.roles import Role
 from mediation import services
 from mediation.models import MediationState as S
@@ -77,3 +79,36 @@ def test_a_sweep_tells_each_person_once_in_a_digest(django_capture_on_commit_cal
     for m in ms:
         (item,) = told("expired", m)
         assert m.number in item.message and item.digest
+
+
+def test_a_sweep_too_large_to_wait_tells_the_same_once_committed(settings, django_capture_on_commit_callbacks):
+    """Past WEIQUAN_NOTICES_INLINE_MAX objects a sweep owes its notices in its own transaction and
+    they are sent once it has committed: the same digests; a rolled-back sweep owes nothing."""
+    court = make_court()
+    liaison = make_user(Role.COURT_LIAISON, organisation=court)
+    ms = [mediation_in_state("in_progress", recent=False, court=court) for _ in range(3)]
+    settings.WEIQUAN_NOTICES_INLINE_MAX = 2
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.sweep_deadlines()
+        raise RuntimeError("rolled back")
+    assert not PendingNotices.objects.exists() and not told("")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_deadlines()["expired"] == 3
+        assert PendingNotices.objects.count() == 1 and not told("expired")  # owed, not yet sent
+    assert not PendingNotices.objects.exists()
+    for key, recipient in (("expired", ms[0].mediator), ("returned_to_court", liaison)):
+        entries = told(key)
+        assert {t.recipient for t in entries} == {recipient} and all(t.digest for t in entries)
+        assert sorted(t.key.split(":")[1] for t in entries) == sorted(str(m.pk) for m in ms)
+    assert Notification.objects.count() == 2
+
+
+def test_notices_owed_by_a_lost_task_are_sent_by_the_beat_once(settings, django_capture_on_commit_callbacks):
+    ms = [mediation_in_state("in_progress", recent=False, source="union") for _ in range(3)]
+    settings.WEIQUAN_NOTICES_INLINE_MAX = 2
+    with django_capture_on_commit_callbacks(execute=False):  # the worker never gets the task
+        assert services.sweep_deadlines()["expired"] == 3
+    assert PendingNotices.objects.count() == 1 and not told("expired")
+    assert send_pending_notices.apply().result == 1  # the beat's catch-up: one digest, to the mediator
+    assert sorted(t.key.split(":")[1] for t in told("expired")) == sorted(str(m.pk) for m in ms)
+    assert send_pending_notices.apply().result == 0 and not PendingNotices.objects.exists()
