@@ -160,28 +160,27 @@ def run(sweeps: list[Sweep], *, today: datetime.date, dry_run: bool = False) -> 
 
 
 def _run_one(sweep: Sweep, *, today, savepoint: bool = False) -> Outcome:
-    from .models import Event, Notification
+    from .models import Event, Notification, PendingNotices
 
     outcome = Outcome(sweep)
-    owed = _owed()
+    owed = PendingNotices.objects.all()
     events = Event.objects.aggregate(m=Max("pk"))["m"] or 0
     notes = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
-    owed_before = (owed.aggregate(m=Max("pk"))["m"] or 0) if owed is not None else 0
+    owed_before = owed.aggregate(m=Max("pk"))["m"] or 0
     try:
         with transaction.atomic() if savepoint else contextlib.nullcontext():
             outcome.figures = _plain(sweep.fn(today=today))
-            if owed is not None:
-                # A large set's notices are owed, sent by a worker once the change commits
-                # (core.notices.send_after_commit). A dry run sends them here, as that worker would,
-                # to say who would be told; a real run reports what the workers still have to send.
-                new = list(owed.filter(pk__gt=owed_before).values_list("pk", flat=True))
-                if savepoint:
-                    from . import notices
+            # A large set's notices are owed, sent by a worker once the change commits
+            # (core.notices.send_after_commit). A dry run sends them here, as that worker would,
+            # to say who would be told; a real run reports what the workers still have to send.
+            new = list(owed.filter(pk__gt=owed_before).values_list("pk", flat=True))
+            if savepoint:
+                from . import notices
 
-                    for pk in new:
-                        notices.send_pending(pk)
-                else:
-                    outcome.owed = sum(len(ids) for ids in owed.filter(pk__in=new).values_list("ids", flat=True))
+                for pk in new:
+                    notices.send_pending(pk)
+            else:
+                outcome.owed = sum(len(ids) for ids in owed.filter(pk__in=new).values_list("ids", flat=True))
             # read while the rows are there (a dry run's go at the end)
             outcome.moves = _moves(Event.objects.filter(pk__gt=events))
             outcome.told = dict(Counter(dict(
@@ -191,14 +190,6 @@ def _run_one(sweep: Sweep, *, today, savepoint: bool = False) -> Outcome:
         outcome.error = f"{type(exc).__name__}: {exc}"
         outcome.moves, outcome.told = [], {}
     return outcome
-
-
-def _owed():
-    """The notices set-based changes owe (core.models.PendingNotices), where the project has them."""
-    from . import models, notices
-
-    model = getattr(models, "PendingNotices", None)
-    return model.objects.all() if model is not None and hasattr(notices, "send_pending") else None
 
 
 def _moves(events) -> list[Move]:
