@@ -238,6 +238,7 @@ def checkup_context(checkup: Checkup, document) -> dict:
         row["finding"] = hasattr(a, "finding")
         row["finding_number"] = number_by_assessment.get(a.pk)
         row["code_parts"] = a.item.code.split("-")  # the report's narrow code column breaks after a hyphen
+        row["result_pad"] = "　" * (4 - len(row["result_label"]))  # results aligned in the report's item table
         if final_by is not None:
             row["final_result"] = final_by[a.pk]
             row["final_label"] = RESULT_LABELS.get(final_by[a.pk], "")
