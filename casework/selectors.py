@@ -68,3 +68,10 @@ def legal_aid_ties(person, *, claimants, respondents, exclude):
         names = "、".join(sorted({o.name for o in case.respondents.all() if o.pk in wanted}))
         reasons.append(_("曾在案件 %(case)s 中代理劳动者一方与%(names)s对立") % {"case": case.number, "names": names})
     return reasons
+
+
+@links.worker_holder
+def workers_of_held_cases(user) -> Q:
+    """The claimants of the cases a person handles or gives legal aid in: all of the register a
+    lawyer or volunteer sees (core.selectors.visible_workers)."""
+    return Q(pk__in=CaseClaimant.objects.filter(Q(case__handler=user) | Q(case__legal_aid_by=user)).values("worker_id"))

@@ -15,15 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django.utils.translation import gettext_lazy
 from core import journal, legal_calendar, limits, links
 from core.legal_figures import ARBITRATION_LIMITATION_YEARS
 from core.notices import send as send_notices
 from core.roles import Role, may_act
 from core.services import find_conflicts, next_number, reassign, require_perm, required_text
 from core.transitions import check, run_transition
+from core.errors import TransitionRefused
 
 from . import notices as casework_notices
-from .models import Case, CaseClaimant, CaseState, Category, Claim, Evidence
+from .models import OPEN_STATES, Case, CaseClaimant, CaseState, Category, Claim, Evidence
 from .rules import EDITABLE_STATES, LIMITATION_WATCH_STATES, limitation_for
 
 S = CaseState
@@ -86,6 +88,8 @@ def create_case(
     if any(r not in claimants for r in representatives):
         errors["representatives"] = [_("推举代表必须是本案申请人。")]
     if errors:
+    if handler is not None:
+        _collect_handler_errors(errors, handler, respondents)
         raise ValidationError(errors)
 
     sla = legal_calendar.add_working_days(received_on, settings.WEIQUAN_SCREENING_SLA_WORKING_DAYS)
@@ -145,6 +149,8 @@ def edit_case(*, case, actor, changes: dict) -> Case:
     if "received_on" in changes and changes["received_on"] is None:
         errors.setdefault("received_on", []).append(_("请填写登记日期。"))
     if errors:
+    if changes.get("handler") is not None and changes["handler"] != case.handler:
+        _collect_handler_errors(errors, changes["handler"], changes.get("respondents", case.respondents.all()))
         raise ValidationError(errors)
     with transaction.atomic():
         plain = [name for name in changes if name in EDITABLE_FIELDS]
@@ -207,6 +213,9 @@ def add_evidence(*, case, actor, file, description="") -> Evidence:
     if not actor.has_perm("casework.change_case", case) and case.legal_aid_by_id != actor.pk:
         raise PermissionDenied(_("您不能为本案上传证据。"))
     try:
+    if case.state not in OPEN_STATES:
+        # A rejected, resolved or closed case's file is complete; reopening it comes first.
+        raise TransitionRefused(case, None, _("案件已办结，不能再上传证据；如有新证据请先重新审查。"))
         validate_evidence_file(file)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from None
@@ -441,14 +450,32 @@ def sweep_case_deadlines(*, today=None) -> dict:
 # --------------------------------------------------------------------------------------------------
 
 
-def _staff_member_for(case, person, field, roles, message):
+def _staff_member_errors(person, roles, message, respondents) -> list[str]:
+    """Why `person` may not take this work: not an active member of `roles`, or in conflict with
+    one of the respondents; [] when they may."""
     if person is None or not person.is_active:
-        raise ValidationError({field: [_("请选择一名在职人员。")]})
+        return [_("请选择一名在职人员。")]
     if not person.groups.filter(name__in=roles).exists():
-        raise ValidationError({field: [message]})
-    conflicts = find_conflicts(person=person, organisations=case.respondents.all())
-    if conflicts:
-        raise ValidationError({field: [conflict_message(person, conflicts)]})
+        return [message]
+    conflicts = find_conflicts(person=person, organisations=list(respondents))
+    return [conflict_message(person, conflicts)] if conflicts else []
+
+
+# Who may handle a case, wherever a handler is named: at intake, in a correction, in a reassignment.
+HANDLER_ROLES = [Role.INTAKE_OFFICER, Role.LAWYER, Role.MEDIATOR, Role.SUPERVISOR]
+HANDLER_ROLES_MESSAGE = gettext_lazy("承办人须为受理员、律师、调解员或主管。")
+
+
+def _collect_handler_errors(errors, handler, respondents) -> None:
+    problems = _staff_member_errors(handler, HANDLER_ROLES, HANDLER_ROLES_MESSAGE, respondents)
+    if problems:
+        errors.setdefault("handler", []).extend(problems)
+
+
+def _staff_member_for(case, person, field, roles, message):
+    problems = _staff_member_errors(person, roles, message, case.respondents.all())
+    if problems:
+        raise ValidationError({field: problems})
 
 
 def reassign_handler(*, case, actor, handler, comment="") -> Case:
@@ -457,8 +484,7 @@ def reassign_handler(*, case, actor, handler, comment="") -> Case:
     Claiming is open to casework staff only while nobody can work the case: no handler, a handler
     who has left, or one whose role may not act in the case's current state.
     """
-    _staff_member_for(case, handler, "handler", [Role.INTAKE_OFFICER, Role.LAWYER, Role.MEDIATOR, Role.SUPERVISOR],
-                      _("承办人须为受理员、律师、调解员或主管。"))
+    _staff_member_for(case, handler, "handler", HANDLER_ROLES, HANDLER_ROLES_MESSAGE)
     if handler.pk == actor.pk and not actor.has_perm("casework.reassign_case", case):
         require_perm(actor, "casework.claim_case", case)
         current = case.handler

@@ -28,6 +28,7 @@ from django.views import View
 
 from core import charts, dashboard, identifiers
 from core import services as parties
+from core.selectors import visible_workers
 from core.models import Category
 from core.views import page_context, refusal_message, service_errors
 from core.inbox import open_tasks
@@ -187,12 +188,12 @@ class WorkerLookupView(LoginRequiredMixin, View):
             error = _("请输入手机号或身份证号码。")
         elif len(identifiers.normalise_resident_id(text)) == 18 and not text.startswith("+"):
             try:
-                worker = parties.find_worker(id_number=identifiers.validate_resident_id(text))
+                worker = parties.find_worker(id_number=identifiers.validate_resident_id(text), among=visible_workers(request.user))
             except ValidationError as exc:
                 error = exc.messages[0]
         else:
             try:
-                worker = parties.find_worker(phone=identifiers.normalise_phone(text))
+                worker = parties.find_worker(phone=identifiers.normalise_phone(text), among=visible_workers(request.user))
             except ValidationError as exc:
                 error = exc.messages[0]
         if worker is None:

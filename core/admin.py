@@ -14,6 +14,7 @@ from django_fsm.admin import FSMAdminMixin
 
 from . import documents, errors
 from .models import CalendarDay, Category, Document, Event, Notification, Organisation, StaffProfile, Worker
+from .selectors import visible_organisations, visible_workers
 from .transitions import machine_for, transition_names
 
 
@@ -73,6 +74,9 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "credit_code"]
     readonly_fields = ["credit_code_overridden_by"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=visible_organisations(request.user).values("pk"))
+
 
 @admin.register(Worker)
 class WorkerAdmin(admin.ModelAdmin):
@@ -85,6 +89,9 @@ class WorkerAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # registration validates and encrypts the ID number: use the API or intake form
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=visible_workers(request.user).values("pk"))
 
 
 @admin.register(StaffProfile)

@@ -27,7 +27,7 @@ from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from . import identifiers, journal, services
+from . import identifiers, links, services
 from . import serializers as s
 from .models import Organisation, Worker, resident_id_digest
 from .serializers import EventSerializer, TransitionErrorSerializer
@@ -36,6 +36,7 @@ from .transitions import machine_for
 # --------------------------------------------------------------------------------------------------
 # Reusable pieces
 # --------------------------------------------------------------------------------------------------
+from .selectors import visible_organisations, visible_workers
 
 
 class RulesPermission(permissions.BasePermission):
@@ -106,7 +107,7 @@ class TransitionViewSetMixin:
     def events(self, request, pk=None):
         """The object's journal, oldest first (append-only and hash-chained; see `journal.py`)."""
         obj = self.get_object()
-        return Response(EventSerializer(journal.events_for(obj), many=True).data)
+        return Response(EventSerializer(links.events_seen_by(obj, request.user), many=True).data)
 
     def get_serializer_class(self):
         if self.action == "list" and self.list_serializer_class is not None:
@@ -260,3 +261,9 @@ class WorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         worker = services.register_worker(actor=request.user, **data.validated_data)
         worker = self.get_queryset().get(pk=worker.pk)
         return Response(s.WorkerSerializer(worker).data, status=status.HTTP_201_CREATED)
+    def get_queryset(self):
+        return visible_organisations(self.request.user)
+
+    def get_queryset(self):
+        return visible_workers(self.request.user).prefetch_related("platforms")
+

@@ -10,6 +10,9 @@ that knows registers a handler here and the other asks `core`:
   the other's module to record the outcome; the origin's module registers with `resolver`.
 - A module reacting to another's transition connects to `core.transitions.transitioned`.
 - `url_for(obj)`: the page of any object that has a flow (templates: `{% object_url obj %}`).
+- `workers_held_by(user)`: the workers of the objects a person holds (a lawyer's or volunteer's
+  cases), for `core.selectors.visible_workers`; each module that gives people work about workers
+  registers with `worker_holder`.
 
 An object opened for another keeps a generic link to it (`origin_type`/`origin_id` on its model)
 and both journals record the link.
@@ -20,9 +23,26 @@ from __future__ import annotations
 from typing import Callable
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 _conflict_sources: list[Callable] = []
 _resolvers: dict[str, Callable] = {}
+_worker_holders: list[Callable] = []
+
+
+def worker_holder(fn: Callable) -> Callable:
+    """Register `fn(user) -> Q` over Worker: the workers of what `user` holds (a decorator)."""
+    if fn not in _worker_holders:
+        _worker_holders.append(fn)
+    return fn
+
+
+def workers_held_by(user) -> Q:
+    """Every module's workers held by `user`, as one Q (matching nothing when none holds any)."""
+    held = Q(pk__in=[])
+    for holder in _worker_holders:
+        held |= holder(user)
+    return held
 
 
 def conflict_source(fn: Callable) -> Callable:
@@ -84,3 +104,51 @@ def url_for(obj) -> str | None:
 
     flow = flow_for(obj)
     return flow.url_for(obj) if flow is not None and flow.url_name else None
+
+
+def _may_view(user, model, pk) -> bool:
+    other = model._base_manager.filter(pk=pk).first()
+    return other is not None and user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}", other)
+
+
+def may_see_link(user, event) -> bool:
+    """Whether `user` may see a `linked` event: only who may view the other object (a court's
+    liaison reading a mediation learns nothing of the dispute case it was opened for)."""
+    from django.apps import apps
+
+    payload = event.payload or {}
+    try:
+        model = apps.get_model(payload.get("object", ""))
+    except (LookupError, ValueError):
+        return False
+    return _may_view(user, model, payload.get("id"))
+
+
+def _hidden_origin_number(obj, user) -> str | None:
+    """The number of the object `obj` was opened for (its `origin_type`/`origin_id`), when `user`
+    may not view that object; else None."""
+    if getattr(obj, "origin_type_id", None) is None:
+        return None
+    model = ContentType.objects.get_for_id(obj.origin_type_id).model_class()
+    if model is None or _may_view(user, model, obj.origin_id):
+        return None
+    origin = model._base_manager.filter(pk=obj.origin_id).first()
+    return getattr(origin, "number", None) or None
+
+
+def events_seen_by(obj, user) -> list:
+    """`obj`'s journal as `user` may read it: `linked` events only where they may see the other
+    side, and the number of an origin they may not view taken out of the payloads (the first event
+    of a mediation opened for a case names it). Such a payload no longer matches its hash: the
+    chain is checked by `verify_journal`, not by who may not read all of it."""
+    from . import journal
+
+    hidden = _hidden_origin_number(obj, user)
+    seen = []
+    for event in journal.events_for(obj):
+        if event.transition == "linked" and not may_see_link(user, event):
+            continue
+        if hidden and isinstance(event.payload, dict) and hidden in event.payload.values():
+            event.payload = {key: value for key, value in event.payload.items() if value != hidden}
+        seen.append(event)
+    return seen

@@ -94,13 +94,15 @@ def register_organisation(
         raise ValidationError({"name": [_("同名或同一信用代码的单位刚刚已被登记，请刷新后选用。")]}) from None
 
 
-def find_worker(*, id_number=None, phone=None):
-    """Look a worker up by resident ID (through its keyed digest) or phone; None if not found."""
+def find_worker(*, id_number=None, phone=None, among=None):
+    """Look a worker up by resident ID (through its keyed digest) or phone; None if not found.
+    `among`: the workers the asking person may see (core.selectors.visible_workers)."""
+    workers = Worker.objects.all() if among is None else among
     if id_number:
-        return Worker.objects.filter(id_number_digest=resident_id_digest(id_number)).first()
+        return workers.filter(id_number_digest=resident_id_digest(id_number)).first()
     if phone:
         try:
-            return Worker.objects.filter(phone=identifiers.normalise_phone(phone)).first()
+            return workers.filter(phone=identifiers.normalise_phone(phone)).first()
         except ValidationError:
             return None
     return None

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from . import diagrams, documents, errors, journal
+from . import diagrams, documents, errors, journal, links
 from .inputs import staff_users
 from .roles import may_act
 from .transitions import allowed_transitions, check, machine_for
@@ -58,11 +58,12 @@ def refusal_message(exc) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def timeline(obj, *, detail=None) -> list:
-    """The object's journal with the machine's labels (the same table as buttons and documents)."""
+def timeline(obj, *, detail=None, user=None) -> list:
+    """The object's journal with the machine's labels (the same table as buttons and documents);
+    with `user`, as they may read it (core.links.events_seen_by)."""
     machine = machine_for(obj)
     labels, states = machine.event_labels, machine.state_labels()
-    events = list(journal.events_for(obj))
+    events = list(journal.events_for(obj)) if user is None else links.events_seen_by(obj, user)
     for event in events:
         event.label = labels.get(event.transition, event.transition)
         event.from_label = states.get(event.from_state, event.from_state)
@@ -93,7 +94,7 @@ def page_context(request, obj, *, transition_url_name, detail=None) -> dict:
     can_reassign = task is not None and flow.can_manage(user) and task.flow_task.reassign is not None
     return {
         "buttons": buttons,
-        "events": timeline(obj, detail=detail),
+        "events": timeline(obj, detail=detail, user=user),
         "documents": documents_panel(obj, kinds),
         "kinds": kinds,
         "task": task,

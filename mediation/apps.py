@@ -7,5 +7,6 @@ class MediationConfig(AppConfig):
     verbose_name = _("诉调对接")
 
     def ready(self):
-        # The reaction to dispute intake's referrals is registered with core (services/intake.py).
-        from . import services  # noqa: F401
+        # Registered with core: the reaction to dispute intake's referrals (services/intake.py) and
+        # the workers a mediator holds (selectors).
+        from . import selectors, services  # noqa: F401

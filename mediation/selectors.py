@@ -8,6 +8,7 @@ their own court's referrals, anyone else none.
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from core import links
 from core.selectors import matching_organisations, matching_workers
 
 from .models import Mediation
@@ -59,3 +60,9 @@ def list_rows(ids):
         .prefetch_related("respondents")
     }
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+@links.worker_holder
+def workers_of_held_mediations(user) -> Q:
+    """The claimants of the mediations a person mediates (core.selectors.visible_workers)."""
+    return Q(pk__in=Mediation.claimants.through.objects.filter(mediation__mediator=user).values("worker_id"))

@@ -10,6 +10,7 @@ claimants carry `id_number_masked` only.
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext as _
@@ -118,7 +119,28 @@ class CaseLinkSerializer(serializers.Serializer):
     state = serializers.CharField(read_only=True)
 
 
-class MediationListSerializer(serializers.ModelSerializer):
+class HidesCaseFromOutsiders:
+    """`case` (the dispute case a mediation was opened for) only for who may view that case: a
+    court's liaison learns nothing of the union's intake file."""
+
+    def to_representation(self, m):
+        data = super().to_representation(m)
+        if data.get("case") is not None and not self._sees_case(m):
+            data["case"] = None
+        return data
+
+    def _sees_case(self, m) -> bool:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return False
+        origin = ContentType.objects.get_for_id(m.origin_type_id)  # cached: no query per row
+        perm = f"{origin.app_label}.view_{origin.model}"
+        # Who may view every such case needs no per-row look-up; anyone else is asked per case.
+        return user.has_perm(perm) or user.has_perm(perm, m.case)
+
+
+class MediationListSerializer(HidesCaseFromOutsiders, serializers.ModelSerializer):
     """One row of a mediation list: everything from the list queryset's joins and annotations."""
 
     court = OrganisationSummarySerializer(read_only=True)
@@ -146,13 +168,13 @@ class MediationListSerializer(serializers.ModelSerializer):
         return (m.deadline - timezone.localdate()).days
 
 
-class MediationDetailSerializer(StatefulSerializer):
+class MediationDetailSerializer(HidesCaseFromOutsiders, StatefulSerializer):
     """A mediation as its mediator sees it, with what the requesting user may do next."""
 
     court = OrganisationSummarySerializer(read_only=True)
     organisation = OrganisationSummarySerializer(read_only=True)
     confirmation_court = OrganisationSummarySerializer(read_only=True)
-    case = CaseLinkSerializer(read_only=True)
+    case = CaseLinkSerializer(read_only=True, allow_null=True)
     claimants = ClaimantSummarySerializer(many=True, read_only=True)
     respondents = OrganisationSummarySerializer(many=True, read_only=True)
     claims = MediationClaimSerializer(many=True, read_only=True)
