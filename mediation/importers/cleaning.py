@@ -207,6 +207,11 @@ def _referred_on(raw, errors):
     return referred_on
 
 
+def _plain_name(name: str) -> str:
+    """A name as compared with the register: without spaces and the middle dot's variants."""
+    return "".join(ch for ch in (name or "") if not ch.isspace() and ch not in "·•・.").casefold()
+
+
 def _claimants(raw, errors, lookups) -> list[ClaimantSpec]:
     claimants, seen = [], set()
     items = claimant_items(raw)
@@ -245,8 +250,14 @@ def _claimants(raw, errors, lookups) -> list[ClaimantSpec]:
         occupation = str(item.get("occupation") or "").strip() or Worker.Occupation.OTHER
         if occupation not in Worker.Occupation.values:
             occupation = {str(label): value for value, label in Worker.Occupation.choices}.get(occupation, Worker.Occupation.OTHER)
+        worker = lookups.worker(digest)
+        if worker is not None and lookups.identities_hidden and _plain_name(worker.name) != _plain_name(name):
+            # Said without the registered name: the pair does not match, as any real-name check says.
+            errors.add("claimants", _("%(who)s：姓名与身份证号码不一致，请核对；如姓名确有变更，请联系工会工作人员。")
+                       % {"who": who()})
+            continue
         claimants.append(ClaimantSpec(name=name, id_number=id_number, digest=digest, phone=phone,
-                                      occupation=occupation, worker=lookups.worker(digest)))
+                                      occupation=occupation, worker=worker))
     return claimants
 
 

@@ -34,7 +34,10 @@ def registered_as(court, number):
 class Lookups:
     """What cleaning and writing look up, read in bulk per batch and kept for the whole import."""
 
-    def __init__(self):
+    def __init__(self, *, identities_hidden: bool = False):
+        # For someone who may not look workers up (a court's liaison): a registered worker is only
+        # taken for a claimant given with the same name, so an ID number never tells them a name.
+        self.identities_hidden = identities_hidden
         self.courts = {o.name: o for o in Organisation.objects.filter(kind=Organisation.Kind.COURT)}
         self.categories = {}
         for c in Category.objects.all():

@@ -100,7 +100,7 @@ def import_referrals(*, actor, data: bytes, filename: str = "", court=None, sour
     text, encoding = decode(data)
     fmt, records = parse(text, filename)
     report = ImportReport(filename=filename, format=fmt, encoding=encoding, total=len(records))
-    lookups = Lookups()
+    lookups = Lookups(identities_hidden=not actor.has_perm("core.view_worker"))
     in_file: dict[tuple, int] = {}
     if progress:
         progress(0, report.total, report)

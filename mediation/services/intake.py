@@ -70,7 +70,7 @@ def create_referral(*, actor, source, referred_on, claimants, respondents, claim
         "referred_on": referred_on, "title": title, "facts": facts,
         "claimants": list(claimants), "respondents": list(respondents), "claims": list(claims),
     }
-    lookups = importers.Lookups()
+    lookups = importers.Lookups(identities_hidden=not actor.has_perm("core.view_worker"))
     cleaned = importers.clean_referral(data, lookups=lookups)
     check_intake_court(actor, cleaned.court, cleaned.source)
     duplicate = lookups.existing_referral(cleaned.court, cleaned.court_case_number)

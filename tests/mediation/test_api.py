@@ -217,6 +217,28 @@ def test_court_liaison_cannot_pick_registered_workers_by_id():
     assert client_for(supervisor()).post(URL, body, format="json").status_code == 201
 
 
+def test_an_id_number_never_tells_a_court_liaison_a_registered_name():
+    """A liaison naming a claimant by ID number gets the registered worker only under the same
+    name; another name is refused without saying the registered one, and nothing is written."""
+    from tests.scenarios import make_worker, valid_resident_id
+
+    registered = make_worker(name="张建国", id_number=valid_resident_id(88_123))
+    court = make_court()
+    liaison = make_user(Role.COURT_LIAISON, organisation=court)
+    guessed = referral_body(court, "（2026）戊1号", claimants=[{"name": "李四", "id_number": registered.id_number}])
+    response = client_for(liaison).post(URL, guessed, format="json")
+    assert response.status_code == 400 and "claimants" in response.json()
+    assert "张建国" not in response.content.decode() and "骑手" not in response.content.decode()
+    assert not Mediation.objects.exists()
+    same = referral_body(court, "（2026）戊2号", claimants=[{"name": "张 建国", "id_number": registered.id_number}])
+    response = client_for(liaison).post(URL, same, format="json")
+    assert response.status_code == 201
+    assert [c["id"] for c in response.json()["claimants"]] == [registered.pk]
+    # the union's own staff, who may look workers up, reconcile a name as before
+    staff = referral_body(court, "（2026）戊3号", claimants=[{"name": "李四", "id_number": registered.id_number}])
+    assert client_for(supervisor()).post(URL, staff, format="json").status_code == 201
+
+
 def test_single_entry_reports_every_bad_field():
     court = make_court()
     body = referral_body(court, claims=[{"description": "赔偿", "amount": "-5"}],
