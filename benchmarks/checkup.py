@@ -286,7 +286,8 @@ def bench_issue(people, runs, *, items):
     print(f"   of the PDF: the HTML (context, redaction, template) {statistics.median(html):.3f} s, "
           f"WeasyPrint the rest")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"   this process's CPU time for the same: median {statistics.median(cpu):.3f} s (the wall time less what "
+    print(f"   this process's CPU time for the same: median {statistics.median(cpu):.3f} s, min {min(cpu):.3f} s "
+          f"(the wall time less what "
           f"other processes took from the {os.cpu_count()} CPU(s); load average {load}); the PDF is "
           f"{statistics.median(rendering) / median:.0%} of the wall time, {report.pages} pages")
     return median
