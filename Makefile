@@ -27,6 +27,7 @@ help:
 	@echo "make worker   a Celery worker with beat (needs Redis or CELERY_BROKER_URL)"
 	@echo "make serve    production web node: migrate, collectstatic, gunicorn (variables from the environment)"
 	@echo "make smoke    gunicorn with DEBUG off on a fresh PostgreSQL database: sign in, a page, the API (CI runs it)"
+	@echo "make fuzz-api schemathesis against a live server on the demo data: the API matches its schema (CI runs it)"
 	@echo "make bench    run benchmarks/*.py"
 	@echo "make screenshots  docs/inbox.png, docs/case.png, docs/dashboard.png from a fresh demo database"
 	@echo "make clean    remove the demo database, demo output and caches (keeps .venv and db.sqlite3)"
@@ -89,6 +90,13 @@ serve: bootstrap
 # generated keys, gunicorn; signs in, loads a styled page, walks an API path; drops the database.
 smoke: bootstrap
 	@$(PY) scripts/smoke.py
+
+# The API fuzzed against its own OpenAPI schema (scripts/fuzz_api.py): a scratch database with the
+# demo data, gunicorn with the throttles raised, `schemathesis run --checks all` as a supervisor and
+# as a company contact; any failure fails. WEIQUAN_FUZZ_EXAMPLES=20 for a deeper run.
+.PHONY: fuzz-api
+fuzz-api: bootstrap
+	@$(PY) scripts/fuzz_api.py
 
 bench: bootstrap
 	@shopt -s nullglob; files=(benchmarks/[!_]*.py); \
