@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Min, Prefetch, Sum
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -46,7 +47,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import RulesPermission, StandardPagination, TransitionViewSetMixin
+from core.api import IntegerFilter, RulesPermission, StandardPagination, TransitionViewSetMixin
 from core.document_api import DocumentsViewSetMixin
 
 from . import contract_text, selectors, services
@@ -79,7 +80,7 @@ NOT_GUARDED = {"transition", "documents", "union_note"}
 class NegotiationFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=NegotiationState.choices)
     level = filters.MultipleChoiceFilter(choices=Level.choices)
-    employer = filters.NumberFilter(method="filter_employer", help_text="An employer-side organisation's id.")
+    employer = IntegerFilter(method="filter_employer", help_text="An employer-side organisation's id.")
     search = filters.CharFilter(method="filter_search", help_text="Number, title or an employer's name.")
 
     class Meta:
@@ -348,7 +349,7 @@ class NegotiationViewSet(
         body = report.as_dict()
         return Response(body, status=status.HTTP_400_BAD_REQUEST if _has_errors(report) else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+    @extend_schema(responses={200: OpenApiResponse(build_array_type(build_basic_type(OpenApiTypes.OBJECT)), description=(
         "A list: per numeric pay-rule position (piece rate, commission ratio, surcharges), the monthly cost to "
         "the platform and the monthly gain per worker (median and spread), from the order statistics.")),
         **_errors(403, 404)}, filters=False)

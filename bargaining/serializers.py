@@ -93,6 +93,8 @@ class UnionNoteSerializer(serializers.ModelSerializer):
     topic = serializers.PrimaryKeyRelatedField(read_only=True)
     target_value = serializers.DecimalField(**FIGURE, read_only=True, allow_null=True)
     walk_away_value = serializers.DecimalField(**FIGURE, read_only=True, allow_null=True)
+    # null until the union writes its first note on the topic.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = UnionNote

@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import TransitionViewSetMixin
+from core.api import BooleanFilter, IntegerFilter, TransitionViewSetMixin
 from core.document_api import DocumentsViewSetMixin
 
 from . import serializers as s
@@ -32,16 +32,16 @@ class CaseFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=CaseState.choices)
     category = filters.CharFilter(field_name="categories__code", help_text="Category code.")
     channel = filters.MultipleChoiceFilter(choices=Case.Channel.choices)
-    handler = filters.NumberFilter(field_name="handler")
-    legal_aid_by = filters.NumberFilter(field_name="legal_aid_by")
-    claimant = filters.NumberFilter(field_name="claimants", help_text="Worker id.")
-    respondent = filters.NumberFilter(field_name="respondents", help_text="Organisation id.")
+    handler = IntegerFilter(field_name="handler")
+    legal_aid_by = IntegerFilter(field_name="legal_aid_by")
+    claimant = IntegerFilter(field_name="claimants", help_text="Worker id.")
+    respondent = IntegerFilter(field_name="respondents", help_text="Organisation id.")
     received_after = filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_before = filters.DateFilter(field_name="received_on", lookup_expr="lte")
-    overdue = filters.BooleanFilter(
+    overdue = BooleanFilter(
         method="filter_overdue", help_text="Screening deadline passed while still received or in screening."
     )
-    limitation_ending = filters.BooleanFilter(
+    limitation_ending = BooleanFilter(
         method="filter_limitation_ending",
         help_text="Open case whose arbitration limitation runs out within WEIQUAN_LIMITATION_WARNING_DAYS.",
     )

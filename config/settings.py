@@ -380,6 +380,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case management for union rights-protection work (维权).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents the statuses it shares with the others (400, 401, 403, 404, 429:
+    # core/api.py, `_SharedResponses`); `make fuzz-api` holds the API to it (scripts/fuzz_api.py).
+    "DEFAULT_GENERATOR_CLASS": "core.api.SchemaGenerator",
+    # A CharField that refuses "" says so (minLength 1) in requests; read-only fields are left alone.
+    "ENFORCE_NON_BLANK_FIELDS": True,
     # Served from the sidecar package: the docs page works on a machine with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -13,6 +13,13 @@ module's API: a viewset of a model with declared transitions gets `POST …/{id}
 from typing import ClassVar
 
 import django_filters as filters
+from django import forms as django_forms
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.generators import SchemaGenerator as SpectacularSchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,6 +29,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -30,13 +38,13 @@ from rest_framework.response import Response
 from . import identifiers, links, services
 from . import serializers as s
 from .models import Organisation, Worker, resident_id_digest
+from .selectors import visible_organisations, visible_workers
 from .serializers import EventSerializer, TransitionErrorSerializer
 from .transitions import machine_for
 
 # --------------------------------------------------------------------------------------------------
 # Reusable pieces
 # --------------------------------------------------------------------------------------------------
-from .selectors import visible_organisations, visible_workers
 
 
 class RulesPermission(permissions.BasePermission):
@@ -56,10 +64,139 @@ class RulesPermission(permissions.BasePermission):
 
 
 class StandardPagination(PageNumberPagination):
-    """The configured page size, which a client may change with `?page_size=` up to a bound."""
+    """The configured page size, which a client may change with `?page_size=` up to a bound.
+
+    A `page_size` that is not a whole number from 1 is a 400 (DRF would ignore it silently); one
+    above the bound is the bound. A page past the last is DRF's 404."""
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            try:
+                serializers.IntegerField(min_value=1).run_validation(raw)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from exc
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+# --------------------------------------------------------------------------------------------------
+# The OpenAPI description: the responses every operation shares (SPECTACULAR_SETTINGS names this
+# generator), so no operation leaves out a status it can give
+# --------------------------------------------------------------------------------------------------
+
+# Query parameters that never make a 400: a page past the last is a 404, and an unknown ordering or
+# any search text is accepted.
+_LENIENT_QUERY = {"page", "search", "ordering"}
+
+
+class _SharedResponses:
+    """Mixed into each view's AutoSchema by `SchemaGenerator`: after the view's own description
+    (its `extend_schema` entries win), the statuses DRF and core/errors.py give on every path:
+
+    - 400 when the operation reads a body, or query parameters that are validated (filters,
+      `page_size`, a query serializer);
+    - 401 when the view authenticates (no credentials, or a token that is not valid);
+    - 403 when a permission beyond "signed in" applies, or on a write (session authentication
+      demands its CSRF token);
+    - 404 on a path with parameters (no such object for this user), and on a paginated list (a
+      page past the last);
+    - 429 when the view is throttled.
+    Each with its body's shape; an entry the view documented without a body gets it too.
+    """
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        # What the model lets a row hold, a field declared by hand or made read-only says too: DRF
+        # keeps neither `allow_blank` on a read-only field nor `allow_null` on a declared nested
+        # serializer (`handler = UserSummarySerializer(read_only=True)` of a nullable foreign key).
+        model_field = _model_field_of(field)
+        if model_field is not None:
+            if model_field.null and not field.allow_null:
+                field.allow_null = True
+            if (isinstance(field, serializers.ChoiceField) and model_field.blank
+                    and not getattr(field, "allow_blank", True)):
+                field.allow_blank = True
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation:
+            self._add_shared_responses(path, operation)
+        return operation
+
+    def _add_shared_responses(self, path, operation):
+        view = self.view
+        responses = operation.setdefault("responses", {})
+        error = {"$ref": self.resolve_serializer(s.ErrorSerializer, "response").ref["$ref"]}
+        coded = {"$ref": self.resolve_serializer(s.CodedErrorSerializer, "response").ref["$ref"]}
+
+        def add(code, body, description):
+            entry = responses.setdefault(str(code), {"description": description})
+            if body is not None and not entry.get("content"):
+                entry["content"] = {"application/json": {"schema": body}}
+
+        query = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+        if "requestBody" in operation or any(name not in _LENIENT_QUERY for name in query):
+            add(400, {"type": "object", "additionalProperties": {}},
+                "Bad input: {field: [message, …]} (`non_field_errors` for the whole).")
+        authenticators = view.get_authenticators()
+        if authenticators:
+            add(401, error, "Not signed in, or the token is not valid.")
+        if self._may_refuse(path, authenticators):
+            add(403, error, "Not permitted for this user.")
+        if "{" in path or (self._is_list_view() and self._get_paginator() is not None):
+            add(404, error, "No such object for this user (or a page past the last).")
+        for code in ("409", "413"):
+            if code in responses:
+                add(code, coded, responses[code].get("description", ""))
+        if view.get_throttles():
+            add(429, coded, "Too many requests: wait for `Retry-After` seconds.")
+
+    def _may_refuse(self, path, authenticators) -> bool:
+        if self.method not in permissions.SAFE_METHODS and any(
+                isinstance(a, SessionAuthentication) for a in authenticators):
+            return True  # a session without its CSRF token
+        for permission in self.view.get_permissions():
+            if isinstance(permission, RulesPermission):
+                if getattr(self.view, "collection_permission", None) or (
+                        "{" in path and getattr(self.view, "object_permission", None)):
+                    return True
+            elif not isinstance(permission, (permissions.AllowAny, permissions.IsAuthenticated)):
+                return True
+        return False
+
+
+def _model_field_of(field):
+    """The model field a serializer field reads directly (`source` one attribute of the parent
+    ModelSerializer's model), or None."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    source = getattr(field, "source", None)
+    if model is None or not source or "." in source or source == "*" or getattr(field, "many", False):
+        return None
+    try:
+        return model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return None
+
+
+class SchemaGenerator(SpectacularSchemaGenerator):
+    """drf-spectacular's generator, with `_SharedResponses` mixed into every view's schema."""
+
+    def create_view(self, callback, method, request=None):
+        view = super().create_view(callback, method, request)
+        schema_class = view.schema.__class__  # (a weak proxy to the schema)
+        if not issubclass(schema_class, _SharedResponses):
+            shared = type(f"Shared{schema_class.__name__}", (_SharedResponses, schema_class), {})
+            self._set_schema_to_view(view, shared())
+        return view
 
 
 class TransitionViewSetMixin:
@@ -137,6 +274,13 @@ class TransitionViewSetMixin:
         return obj, service(**{subject: obj}, actor=request.user, **data.validated_data, **extra)
 
 
+@csrf_exempt  # as every API view: a session's POST to no route is a 404, not a CSRF page
+def not_found(request, *args, **kwargs):
+    """A path under /api/v1/ that no route takes (config/urls.py): the API's JSON 404, not the
+    site's HTML page (an `{id}` that is no number, a mistyped collection)."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)
+
+
 def _transition_schema(viewset, machine):
     prefix = machine.model.__name__
     inputs = [t.serializer for t in machine]
@@ -172,6 +316,39 @@ def _transition_schema(viewset, machine):
 # --------------------------------------------------------------------------------------------------
 
 
+class IntegerFilter(filters.NumberFilter):
+    """An id to filter by: a whole number (`?platform=0.5` is a 400, not an empty page)."""
+
+    field_class = django_forms.IntegerField
+
+
+class _StrictBooleanField(django_forms.NullBooleanField):
+    """true/false (or 1/0, True/False); absent or blank is no filter; anything else is refused
+    (django-filter's own field reads `?overdue=maybe` as no filter)."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in (True, "true", "True", "1"):
+            return True
+        if value in (False, "false", "False", "0"):
+            return False
+        raise DjangoValidationError(_("“%(value)s” value must be either True or False."),
+                                    code="invalid", params={"value": value})
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = _StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # The raw text to the field (the select widget would read any unknown value as "no filter").
+        kwargs.setdefault("widget", django_forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
 class OrganisationFilter(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=Organisation.Kind.choices)
     credit_code = filters.CharFilter(method="filter_credit_code")
@@ -191,7 +368,9 @@ class WorkerFilter(filters.FilterSet):
     )
     phone = filters.CharFilter(method="filter_phone", validators=[identifiers.normalise_phone])
     occupation = filters.MultipleChoiceFilter(choices=Worker.Occupation.choices)
-    platform = filters.NumberFilter(field_name="platforms")
+    platform = IntegerFilter(field_name="platforms")
+
+    is_union_member = BooleanFilter()
 
     class Meta:
         model = Worker
@@ -221,6 +400,9 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     filterset_class = OrganisationFilter
     search_fields = ["name", "credit_code", "contact_person"]
     ordering_fields = ["name", "created_at", "id"]
+
+    def get_queryset(self):
+        return visible_organisations(self.request.user)
 
     def create(self, request):
         data = s.OrganisationCreateSerializer(data=request.data)
@@ -255,15 +437,12 @@ class WorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     # too, since it matches phone numbers.
     identity_lookup_params = ("id_number", "phone", "search")
 
+    def get_queryset(self):
+        return visible_workers(self.request.user).prefetch_related("platforms")
+
     def create(self, request):
         data = s.WorkerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         worker = services.register_worker(actor=request.user, **data.validated_data)
         worker = self.get_queryset().get(pk=worker.pk)
         return Response(s.WorkerSerializer(worker).data, status=status.HTTP_201_CREATED)
-    def get_queryset(self):
-        return visible_organisations(self.request.user)
-
-    def get_queryset(self):
-        return visible_workers(self.request.user).prefetch_related("platforms")
-

@@ -147,8 +147,8 @@ class MeView(APIView):
 
 
 class StaffQuerySerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES, required=False,
-                                   help_text="Only staff with this role; without it, all union staff.")
+    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES, required=False, allow_blank=True,
+                                   help_text="Only staff with this role; without it (or blank), all union staff.")
 
 
 class StaffSerializer(serializers.Serializer):
@@ -207,6 +207,13 @@ class StaffView(APIView):
 
 class HolidaysQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(help_text="A calendar year, e.g. 2027.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The bounds move with today (core/limits.py): read when the schema is generated, so the
+        # schema says them; validate_year gives the message.
+        self.fields["year"].min_value = limits.earliest_date().year
+        self.fields["year"].max_value = limits.latest_date().year
 
     def validate_year(self, year):
         first, last = limits.earliest_date().year, limits.latest_date().year

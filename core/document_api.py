@@ -180,6 +180,10 @@ class PDFRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, bytes):
             return data
+        # An error (401, 404, 409…) asked for with ?format=pdf: its JSON body, labelled as JSON.
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
         return json.dumps(data, ensure_ascii=False).encode()
 
 

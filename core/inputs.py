@@ -48,6 +48,9 @@ class TextField(serializers.CharField):
         super().__init__(**kwargs)
 
     def run_validation(self, data=empty):
+        if data is not empty and data is not None and not isinstance(data, str):
+            # DRF would take 0 for "0": a text is a string (JSON), as the schema says.
+            self.fail("invalid")
         if isinstance(data, str):
             cleaned = limits.clean_text(data, multiline=self.multiline)
             if _invisible(data, cleaned):

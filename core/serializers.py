@@ -51,6 +51,19 @@ class TransitionErrorSerializer(serializers.Serializer):
     unmet_conditions = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+class ErrorSerializer(serializers.Serializer):
+    """401, 403, 404 and 405 bodies (DRF's shape): one message for the person who asked."""
+
+    detail = serializers.CharField()
+
+
+class CodedErrorSerializer(serializers.Serializer):
+    """409 (`conflict`, `refused`, `document_not_allowed`…), 413 and 429 bodies (core/errors.py)."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
 # --------------------------------------------------------------------------------------------------
 # Organisations
 # --------------------------------------------------------------------------------------------------

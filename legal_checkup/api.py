@@ -47,7 +47,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core import journal
-from core.api import RulesPermission, TransitionViewSetMixin
+from core.api import IntegerFilter, RulesPermission, TransitionViewSetMixin
 from core.document_api import DocumentsViewSetMixin
 from core.serializers import EventSerializer, UserSummarySerializer
 
@@ -88,7 +88,7 @@ def _internal(request) -> bool:
 
 class CheckupFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=CheckupState.choices)
-    company = filters.NumberFilter(method="filter_company", help_text="The audited company's id.")
+    company = IntegerFilter(method="filter_company", help_text="The audited company's id.")
     grade = filters.MultipleChoiceFilter(choices=[(g, g) for g in "ABCD"])
     search = filters.CharFilter(method="filter_search", help_text="The checkup's number or the company's name.")
 

@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from core.api import RulesPermission, StandardPagination
+from core.api import BooleanFilter, IntegerFilter, RulesPermission, StandardPagination
 
 from . import selectors, services
 from . import serializers as s
@@ -136,9 +136,9 @@ class ChecklistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 
 class OfferedClauseFilter(filters.FilterSet):
-    used = filters.BooleanFilter(field_name="used_in", lookup_expr="isnull", exclude=True,
+    used = BooleanFilter(field_name="used_in", lookup_expr="isnull", exclude=True,
                                  help_text="true: already made an item of a checklist version; false: not yet.")
-    employer = filters.NumberFilter(field_name="employers", help_text="A covered employer's id.")
+    employer = IntegerFilter(field_name="employers", help_text="A covered employer's id.")
 
     class Meta:
         model = OfferedClause

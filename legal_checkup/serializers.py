@@ -14,7 +14,7 @@ do (registered workers' names read 某某).
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core import legal_calendar
@@ -410,6 +410,8 @@ class LetterFiguresSerializer(serializers.Serializer):
     share_answered = serializers.FloatField(allow_null=True, help_text="answered ÷ issued, 3 decimals; null if none.")
 
 
+# One table, though served by a viewset's `list`: not an array of them.
+@extend_schema_serializer(many=False)
 class CheckupFiguresSerializer(serializers.Serializer):
     """What leadership asks for (legal_checkup.selectors.figures)."""
 

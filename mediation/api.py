@@ -32,8 +32,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core import links
-from core.api import RulesPermission, TransitionViewSetMixin
+from core.api import BooleanFilter, IntegerFilter, RulesPermission, TransitionViewSetMixin
 from core.document_api import DocumentsViewSetMixin
+from core.serializers import TransitionErrorSerializer
 
 from . import importers, services
 from . import serializers as s
@@ -47,20 +48,20 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 class MediationFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=MediationState.choices)
     source = filters.MultipleChoiceFilter(choices=Source.choices)
-    court = filters.NumberFilter(field_name="court")
+    court = IntegerFilter(field_name="court")
     court_case_number = filters.CharFilter(field_name="court_case_number")
-    mediator = filters.NumberFilter(field_name="mediator")
-    unassigned = filters.BooleanFilter(field_name="mediator", lookup_expr="isnull")
-    case = filters.NumberFilter(method="filter_case", help_text="The dispute case it was opened for (id).")
-    claimant = filters.NumberFilter(field_name="claimants", help_text="Worker id.")
-    respondent = filters.NumberFilter(field_name="respondents", help_text="Organisation id.")
+    mediator = IntegerFilter(field_name="mediator")
+    unassigned = BooleanFilter(field_name="mediator", lookup_expr="isnull")
+    case = IntegerFilter(method="filter_case", help_text="The dispute case it was opened for (id).")
+    claimant = IntegerFilter(field_name="claimants", help_text="Worker id.")
+    respondent = IntegerFilter(field_name="respondents", help_text="Organisation id.")
     referred_after = filters.DateFilter(field_name="referred_on", lookup_expr="gte")
     referred_before = filters.DateFilter(field_name="referred_on", lookup_expr="lte")
     deadline_before = filters.DateFilter(field_name="deadline", lookup_expr="lte")
     deadline_after = filters.DateFilter(field_name="deadline", lookup_expr="gte")
-    overdue = filters.BooleanFilter(method="filter_overdue",
+    overdue = BooleanFilter(method="filter_overdue",
                                     help_text="Accepted or in progress with the deadline passed (the sweep will expire them).")
-    due_soon = filters.BooleanFilter(method="filter_due_soon",
+    due_soon = BooleanFilter(method="filter_due_soon",
                                      help_text="Accepted or in progress, deadline within WEIQUAN_MEDIATION_WARNING_DAYS.")
 
     class Meta:
@@ -169,21 +170,24 @@ class MediationViewSet(
 
     # --- mediators ------------------------------------------------------------------------------
 
-    @extend_schema(request=s.RecuseInputSerializer, responses={200: s.MediationDetailSerializer, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.RecuseInputSerializer, responses={200: s.MediationDetailSerializer, 400: OpenApiTypes.OBJECT,
+                   409: TransitionErrorSerializer})
     @action(detail=True, methods=["post"])
     def recuse(self, request, pk=None):
         """The mediator steps aside (回避), or a supervisor removes them; optionally a replacement."""
         mediation, _result = self.run_action(request, s.RecuseInputSerializer, services.recuse)
         return Response(self.detail_data(mediation))
 
-    @extend_schema(request=s.ReassignInputSerializer, responses={200: s.MediationDetailSerializer, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.ReassignInputSerializer, responses={200: s.MediationDetailSerializer, 400: OpenApiTypes.OBJECT,
+                   409: TransitionErrorSerializer})
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         """A supervisor gives the mediation to another mediator (conflict-checked)."""
         mediation, _result = self.run_action(request, s.ReassignInputSerializer, services.reassign_mediator)
         return Response(self.detail_data(mediation))
 
-    @extend_schema(request=s.CommentInputSerializer, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.CommentInputSerializer, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT,
+                   409: TransitionErrorSerializer})
     @action(detail=True, methods=["post"])
     def resolve_case(self, request, pk=None):
         """Resolve the linked case as "mediated" with the agreed (or, once fulfilled, paid) amount."""
