@@ -222,6 +222,20 @@ class Date(Input):
         return DateFormField, {"past": self.past}
 
 
+class HappenedOn(Date):
+    """The day the action happened, for an action recorded after the fact (a case accepted at a
+    walk-in desk while offline, a joint application filed yesterday): optional, today (the local
+    date) when left out, never after today. The service takes it through core.limits.happened_on,
+    which also refuses a day before the object's previous step, uses it for the stored dates and
+    the deadlines counted from them, and journals it under the input's name (the event's own time
+    stays the time of entry)."""
+
+    def __init__(self, label=_("发生日期"), *, help_text=None, **kw):
+        if help_text is None:
+            help_text = _("默认今天；事后补记的，填写实际发生的日期（不能晚于今天）。")
+        super().__init__(label, required=False, past=True, help_text=help_text, **kw)
+
+
 class Choice(Input):
     def __init__(self, label, *, choices, **kw):
         super().__init__(label, **kw)

@@ -90,6 +90,26 @@ def check_date(field: str, day, **kwargs) -> None:
         raise ValidationError({field: [problem]})
 
 
+def happened_on(field: str, day, *, not_before=None, not_before_label: str = "") -> datetime.date:
+    """The day an action happened (core.inputs.HappenedOn): `day` (a date, or ISO text from a form
+    or a file), or today (the local date) when it is left out. A 400 field error on `field` when it
+    is not a date, not in the plausible range, after today, or before `not_before` (the object's
+    previous step: its date, or the local date of its moment, named by `not_before_label`)."""
+    if day is None or day == "":
+        day = timezone.localdate()
+    elif isinstance(day, datetime.datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    elif not isinstance(day, datetime.date):
+        try:
+            day = datetime.date.fromisoformat(str(day))
+        except ValueError:
+            raise ValidationError({field: [_("请填写日期（如 2026-03-01）。")]}) from None
+    if isinstance(not_before, datetime.datetime):
+        not_before = timezone.localtime(not_before).date() if timezone.is_aware(not_before) else not_before.date()
+    check_date(field, day, past=True, not_before=not_before, not_before_label=not_before_label)
+    return day
+
+
 def check_dates(errors: dict, days: dict, **kwargs) -> None:
     """date_problem() of each {field: day}, added to `errors` (field -> [messages])."""
     for field, day in days.items():
