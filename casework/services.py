@@ -5,6 +5,7 @@ Errors: `ValidationError` (bad input, field by field) -> 400, `PermissionDenied`
 `TransitionRefused` / `ConcurrentTransition` -> 409 (core/errors.py).
 """
 
+import datetime
 import hashlib
 import os
 from decimal import Decimal
@@ -246,12 +247,14 @@ def start_screening(*, case, actor, comment="") -> Case:
     return run_transition(case, "start_screening", actor=actor, comment=comment)
 
 
-def accept(*, case, actor, comment="", override_limitation=False, override_reason="") -> Case:
-    """Accept a screened case. A case whose limitation has run needs a supervisor's reasoned override."""
+def accept(*, case, actor, comment="", override_limitation=False, override_reason="", accepted_on=None) -> Case:
+    """Accept a screened case on `accepted_on` (default today; not before it was registered). A case
+    whose limitation had run by that day needs a supervisor's reasoned override."""
     check(case, "accept", actor)  # not now, or not you, before what was typed
+    accepted_on = limits.happened_on("accepted_on", accepted_on, not_before=case.received_on,
+                                     not_before_label=_("登记日期"))
     limitation = limitation_for(case)
-    today = timezone.localdate()
-    expired = limitation is not None and limitation.date < today
+    expired = limitation is not None and limitation.date < accepted_on
     if override_limitation and not actor.has_perm("casework.override_limitation", case):
         raise PermissionDenied(_("只有主管可以受理仲裁时效已届满的案件。"))
     if expired and not override_limitation:
@@ -267,11 +270,20 @@ def accept(*, case, actor, comment="", override_limitation=False, override_reaso
 
     def apply(c):
         c.is_group = c.should_be_group()
-        c.accepted_at = timezone.now()
+        c.accepted_at = _moment_of(accepted_on)
         c.limitation_overridden = bool(override_limitation)
         c.limitation_override_reason = (override_reason or "").strip() if override_limitation else ""
 
-    return run_transition(case, "accept", actor=actor, comment=comment, apply=apply)
+    return run_transition(case, "accept", actor=actor, comment=comment, apply=apply,
+                          payload={"accepted_on": accepted_on})
+
+
+def _moment_of(day):
+    """When something done on `day` happened: now when that is today; else the start of that day
+    (Asia/Shanghai), its hour unknown (the journal keeps the time it was entered)."""
+    if day == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def reject(*, case, actor, reason, comment="") -> Case:

@@ -30,6 +30,8 @@ machine = Machine(Case, subject="case", transitions=[
         inputs={
             "override_limitation": inputs.Boolean(_("时效例外受理（仅主管）")),
             "override_reason": inputs.Text(_("例外理由"), multiline=True, required=False),
+            "accepted_on": inputs.HappenedOn(_("受理日期"), help_text=_(
+                "默认今天；事后补记的，填写实际受理日期（不早于登记日期，不晚于今天）；时效按该日判断。")),
         },
         journal={"limitation_ends_on": "limitation_ends_on", "limitation_overridden": "limitation_overridden",
                  "override_reason": "limitation_override_reason", "is_group": "is_group"},
