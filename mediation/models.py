@@ -90,7 +90,9 @@ def _confirmation_window_open(m) -> bool:
     from .rules import confirmation_window
 
     window = confirmation_window(m)
-    return window is not None and timezone.localdate() <= window.date
+    # the day the application was made, when the service records it later (else today)
+    day = getattr(m, "_confirmation_applied_on", None) or timezone.localdate()
+    return window is not None and day <= window.date
 
 
 _confirmation_window_open.hint = format_lazy(

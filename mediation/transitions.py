@@ -88,7 +88,7 @@ machine = Machine(Mediation, subject="mediation", transitions=[
     Transition(
         "accept", label=_("受理"), style="primary", allowed=is_mediator | is_supervisor,
         inputs={
-            "accepted_on": inputs.Date(_("受理日期"), required=False, help_text=_("默认今天；调解期限自受理日起按法定日历计算。")),
+            "accepted_on": inputs.HappenedOn(_("受理日期"), help_text=_("默认今天；调解期限自受理日起按法定日历计算。")),
             "procedure": inputs.Choice(_("适用程序（诉中委托调解）"), choices=Procedure.choices, required=False,
                                        help_text=_("诉中委托调解：普通程序与简易程序的调解期限不同。")),
             "organisation": inputs.Model(_("调解组织"), queryset=_mediation_organisations,
@@ -100,7 +100,8 @@ machine = Machine(Mediation, subject="mediation", transitions=[
     ),
     Transition(
         "decline", label=_("不予受理"), style="danger", allowed=is_mediator | is_supervisor,
-        inputs={"reason": reason}, journal={"reason": "decline_reason", "returned_to_court_on": "returned_to_court_on"},
+        inputs={"reason": reason, "ended_on": inputs.HappenedOn(_("决定日期"))},
+        journal={"reason": "decline_reason", "ended_on": "ended_on", "returned_to_court_on": "returned_to_court_on"},
         notices=(returned_to_court(_("不予受理")),),
     ),
     Transition(
@@ -131,7 +132,7 @@ machine = Machine(Mediation, subject="mediation", transitions=[
             ),
             "obligations": inputs.Text(_("非金钱义务"), multiline=True, required=False),
             "terms": inputs.Text(_("其他约定"), multiline=True, required=False),
-            "signed_on": inputs.Date(_("签订日期"), required=False, help_text=_("默认今天。")),
+            "signed_on": inputs.HappenedOn(_("签订日期"), help_text=_("默认今天；不早于本期调解起算日。")),
             "effective_on": inputs.Date(_("生效日期"), required=False, past=False, help_text=_("默认签订日。")),
         },
         journal={"agreement": "agreement", "total": "agreement__total", "basis": "agreement__basis",
@@ -140,7 +141,8 @@ machine = Machine(Mediation, subject="mediation", transitions=[
     ),
     Transition(
         "fail", label=_("调解终结"), style="danger", allowed=works_mediation,
-        inputs={"reason": reason}, journal={"reason": "failure_reason", "returned_to_court_on": "returned_to_court_on"},
+        inputs={"reason": reason, "ended_on": inputs.HappenedOn(_("调解终结日期"))},
+        journal={"reason": "failure_reason", "ended_on": "ended_on", "returned_to_court_on": "returned_to_court_on"},
         notices=(returned_to_court(_("调解不成")),), documents=("termination_notice",),
     ),
     Transition(
@@ -152,15 +154,20 @@ machine = Machine(Mediation, subject="mediation", transitions=[
     ),
     Transition(
         "withdraw", label=_("撤回"), allowed=is_mediator | is_supervisor,
-        inputs={"reason": inputs.Text(_("撤回理由（哪一方撤回）"), multiline=True)},
-        journal={"reason": "withdrawal_reason", "returned_to_court_on": "returned_to_court_on"},
+        inputs={"reason": inputs.Text(_("撤回理由（哪一方撤回）"), multiline=True),
+                "ended_on": inputs.HappenedOn(_("撤回日期"))},
+        journal={"reason": "withdrawal_reason", "ended_on": "ended_on", "returned_to_court_on": "returned_to_court_on"},
         notices=(returned_to_court(_("已撤回")),), documents=("termination_notice",),
     ),
     Transition(
         "request_confirmation", label=_("申请司法确认"), style="primary", allowed=works_mediation,
         inputs={"court": inputs.Model(_("受理司法确认的人民法院"), queryset=_courts, required=False,
-                                      help_text=_("默认：委派/委托法院。"))},
-        journal={"court": "confirmation_court"}, documents=("confirmation_application",),
+                                      help_text=_("默认：委派/委托法院。")),
+                "requested_on": inputs.HappenedOn(_("申请日期"), help_text=_(
+                    "默认今天；事后补记的，填写双方实际提出申请的日期（不早于协议签订日期，不晚于今天）；"
+                    "是否在申请期限内按该日判断。"))},
+        journal={"court": "confirmation_court", "requested_on": "confirmation_requested_on"},
+        documents=("confirmation_application",),
     ),
     Transition(
         # The court's ruling is reported by its liaison, or recorded by the mediator who received it.

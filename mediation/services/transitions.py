@@ -40,8 +40,8 @@ def _union_of(actor):
 def accept(*, mediation, actor, accepted_on=None, organisation=None, procedure="", comment="") -> Mediation:
     """Accept a referral: the period (per source) runs from the acceptance date, by the legal calendar."""
     check(mediation, "accept", actor)
-    accepted_on = accepted_on or timezone.localdate()
-    check_date("accepted_on", accepted_on, not_before=mediation.referred_on, not_before_label=_("委派/申请日期"))
+    accepted_on = limits.happened_on("accepted_on", accepted_on, not_before=mediation.referred_on,
+                                     not_before_label=_("委派/申请日期"))
     procedure = procedure or mediation.procedure
     if mediation.source == Source.COURT_IN_SUIT and procedure not in Procedure.values:
         days = law.COURT_IN_SUIT_MEDIATION_DAYS
@@ -62,24 +62,34 @@ def accept(*, mediation, actor, accepted_on=None, organisation=None, procedure="
     return run_transition(mediation, "accept", actor=actor, comment=comment, apply=apply, payload={"days": days})
 
 
-def _ending(reason_field, reason):
+def _ending(reason_field, reason, ended_on):
     """What a mediation ending without agreement by hand sets (the sweep's `expire` writes the
-    same through its declared changes): the reason, today's end, a court referral's return."""
-    today = timezone.localdate()
+    same through its declared changes): the reason, the day it ended, a court referral's return."""
 
     def apply(m):
         setattr(m, reason_field, reason)
-        m.ended_on = today
-        m.returned_to_court_on = today if m.is_court_referral else None
+        m.ended_on = ended_on
+        m.returned_to_court_on = ended_on if m.is_court_referral else None
 
     return apply
 
 
-def decline(*, mediation, actor, reason, comment="") -> Mediation:
+def _ended_on(mediation, ended_on):
+    """The day it ended (core.limits.happened_on): not before the current period began, or before
+    the referral when it never began."""
+    if mediation.period_started_on:
+        return limits.happened_on("ended_on", ended_on, not_before=mediation.period_started_on,
+                                  not_before_label=_("本期调解起算日"))
+    return limits.happened_on("ended_on", ended_on, not_before=mediation.referred_on,
+                              not_before_label=_("委派/申请日期"))
+
+
+def decline(*, mediation, actor, reason, ended_on=None, comment="") -> Mediation:
     check(mediation, "decline", actor)
     reason = required_text("reason", reason, _("不予受理须说明理由。"))
+    ended_on = _ended_on(mediation, ended_on)
     return run_transition(mediation, "decline", actor=actor, comment=comment or reason,
-                          apply=_ending("decline_reason", reason))
+                          apply=_ending("decline_reason", reason, ended_on))
 
 
 def assign_mediator(*, mediation, actor, mediator, comment="") -> Mediation:
@@ -198,9 +208,9 @@ def reach_agreement(*, mediation, actor, total, basis, instalments=(), obligatio
     total = money(total, "total")
     if basis not in Agreement.Basis.values:
         raise ValidationError({"basis": [_("请选择协议款项的性质。")]})
-    signed_on = signed_on or timezone.localdate()
+    signed_on = limits.happened_on("signed_on", signed_on, not_before=mediation.period_started_on,
+                                   not_before_label=_("本期调解起算日"))
     effective_on = effective_on or signed_on
-    check_date("signed_on", signed_on, not_before=mediation.period_started_on, not_before_label=_("本期调解起算日"))
     if mediation.deadline and signed_on > mediation.deadline:
         raise ValidationError({"signed_on": [
             _("调解期限已于 %(deadline)s 届满：经双方同意可先延长期限，否则调解终结。") % {"deadline": fmt(mediation.deadline)}
@@ -233,11 +243,14 @@ def reach_agreement(*, mediation, actor, total, basis, instalments=(), obligatio
     return mediation
 
 
-def fail(*, mediation, actor, reason, comment="") -> Mediation:
-    """Mediation ends without agreement (调解终结); a court referral returns to the court."""
+def fail(*, mediation, actor, reason, ended_on=None, comment="") -> Mediation:
+    """Mediation ends without agreement (调解终结) on `ended_on` (default today); a court referral
+    returns to the court."""
     check(mediation, "fail", actor)
     reason = required_text("reason", reason, _("调解终结须说明理由。"))
-    return run_transition(mediation, "fail", actor=actor, comment=comment or reason, apply=_ending("failure_reason", reason))
+    ended_on = _ended_on(mediation, ended_on)
+    return run_transition(mediation, "fail", actor=actor, comment=comment or reason,
+                          apply=_ending("failure_reason", reason, ended_on))
 
 
 def expire(*, mediation, actor, comment="") -> Mediation:
@@ -245,40 +258,53 @@ def expire(*, mediation, actor, comment="") -> Mediation:
     return run_on_one(mediation, "expire", actor=actor, comment=comment)
 
 
-def withdraw(*, mediation, actor, reason, comment="") -> Mediation:
+def withdraw(*, mediation, actor, reason, ended_on=None, comment="") -> Mediation:
     check(mediation, "withdraw", actor)
     reason = required_text("reason", reason, _("请说明哪一方撤回及理由。"))
+    ended_on = _ended_on(mediation, ended_on)
     return run_transition(mediation, "withdraw", actor=actor, comment=comment or reason,
-                          apply=_ending("withdrawal_reason", reason))
+                          apply=_ending("withdrawal_reason", reason, ended_on))
 
 
-def request_confirmation(*, mediation, actor, court=None, comment="") -> Mediation:
-    """The parties' joint application for judicial confirmation (司法确认), within 30 days of the
-    agreement taking effect (Civil Procedure Law Art. 205): day 30 is in time, day 31 is not
-    (when day 30 is a rest day or holiday, the next working day is still in time)."""
+def request_confirmation(*, mediation, actor, court=None, requested_on=None, comment="") -> Mediation:
+    """The parties' joint application for judicial confirmation (司法确认), made on `requested_on`
+    (default today; not before the agreement was signed), within 30 days of the agreement taking
+    effect (Civil Procedure Law Art. 205): day 30 is in time, day 31 is not (when day 30 is a rest
+    day or holiday, the next working day is still in time). An application made in time and
+    recorded after the window closed is in time."""
+    if mediation.state != S.AGREED:
+        check(mediation, "request_confirmation", actor)  # not now: 409 before what was typed
+    agreement = mediation.agreement
+    requested_on = limits.happened_on(
+        "requested_on", requested_on, not_before=agreement.signed_on if agreement else None,
+        not_before_label=_("调解协议签订日期"))
     window = confirmation_window(mediation)
-    today = timezone.localdate()
-    if mediation.state == S.AGREED and window is not None and today > window.date:
-        effective = mediation.agreement.effective_on
+    if mediation.state == S.AGREED and window is not None and requested_on > window.date:
+        effective = agreement.effective_on
         detail = _(
             "申请司法确认已逾期：须自调解协议生效之日（%(effective)s）起%(days)d日内、最迟于 %(last)s"
-            "由双方共同提出（民事诉讼法第二百零五条），今天是第 %(today)d 日。"
+            "由双方共同提出（民事诉讼法第二百零五条），申请之日（%(on)s）是第 %(today)d 日。"
             "双方可重新达成协议或就争议申请仲裁、起诉；协议涉及劳动报酬等事项的，未履行时可申请支付令。"
         ) % {"effective": fmt(effective), "days": law.JUDICIAL_CONFIRMATION_APPLICATION_DAYS,
-             "last": fmt(window.date), "today": (today - effective).days}
+             "last": fmt(window.date), "on": fmt(requested_on), "today": (requested_on - effective).days}
         raise TransitionRefused(mediation, "request_confirmation", detail, unmet=[detail])
-    check(mediation, "request_confirmation", actor)
-    court = court or mediation.court
-    if court is None or court.kind != Organisation.Kind.COURT:
-        raise ValidationError({"court": [_("请选择受理司法确认申请的人民法院（委派法院，或当事人住所地、调解组织所在地的基层人民法院）。")]})
+    # the model's condition (the window is open) asks about the day of the application
+    mediation._confirmation_applied_on = requested_on
+    try:
+        check(mediation, "request_confirmation", actor)
+        court = court or mediation.court
+        if court is None or court.kind != Organisation.Kind.COURT:
+            raise ValidationError({"court": [_("请选择受理司法确认申请的人民法院（委派法院，或当事人住所地、调解组织所在地的基层人民法院）。")]})
 
-    def apply(m):
-        m.confirmation_requested_on = today
-        m.confirmation_court = court
+        def apply(m):
+            m.confirmation_requested_on = requested_on
+            m.confirmation_court = court
 
-    return run_transition(mediation, "request_confirmation", actor=actor, comment=comment, apply=apply, payload={
-        "court_name": court.name, "window_ends_on": window.date if window else None,
-    })
+        return run_transition(mediation, "request_confirmation", actor=actor, comment=comment, apply=apply, payload={
+            "court_name": court.name, "window_ends_on": window.date if window else None,
+        })
+    finally:
+        del mediation._confirmation_applied_on
 
 
 def confirm(*, mediation, actor, ruling_number, ruling_date, comment="") -> Mediation:
