@@ -15,15 +15,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
 from django.utils.translation import gettext_lazy
+
 from core import journal, legal_calendar, limits, links
 from core.legal_figures import ARBITRATION_LIMITATION_YEARS
 from core.notices import send as send_notices
 from core.roles import Role, may_act
 from core.services import find_conflicts, next_number, reassign, require_perm, required_text
-from core.transitions import check, run_transition
 from core.errors import TransitionRefused
+from core.transitions import check, run_transition
 
 from . import notices as casework_notices
 from .models import OPEN_STATES, Case, CaseClaimant, CaseState, Category, Claim, Evidence
@@ -88,9 +88,9 @@ def create_case(
     })
     if any(r not in claimants for r in representatives):
         errors["representatives"] = [_("推举代表必须是本案申请人。")]
-    if errors:
     if handler is not None:
         _collect_handler_errors(errors, handler, respondents)
+    if errors:
         raise ValidationError(errors)
 
     sla = legal_calendar.add_working_days(received_on, settings.WEIQUAN_SCREENING_SLA_WORKING_DAYS)
@@ -149,9 +149,9 @@ def edit_case(*, case, actor, changes: dict) -> Case:
     limits.check_dates(errors, {name: changes[name] for name in DATE_FIELDS if name in changes})
     if "received_on" in changes and changes["received_on"] is None:
         errors.setdefault("received_on", []).append(_("请填写登记日期。"))
-    if errors:
     if changes.get("handler") is not None and changes["handler"] != case.handler:
         _collect_handler_errors(errors, changes["handler"], changes.get("respondents", case.respondents.all()))
+    if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         plain = [name for name in changes if name in EDITABLE_FIELDS]
@@ -213,10 +213,10 @@ def add_evidence(*, case, actor, file, description="") -> Evidence:
     require_perm(actor, "casework.view_case", case)
     if not actor.has_perm("casework.change_case", case) and case.legal_aid_by_id != actor.pk:
         raise PermissionDenied(_("您不能为本案上传证据。"))
-    try:
     if case.state not in OPEN_STATES:
         # A rejected, resolved or closed case's file is complete; reopening it comes first.
         raise TransitionRefused(case, None, _("案件已办结，不能再上传证据；如有新证据请先重新审查。"))
+    try:
         validate_evidence_file(file)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from None
