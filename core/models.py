@@ -232,7 +232,7 @@ class Event(models.Model):
     to_state = models.CharField(max_length=32, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_constraint=False,
+        db_constraint=False, db_index=False,  # indexed where set (Meta): a sweep's events have no actor
     )
     # The name as it was when the event happened; a renamed or removed user leaves history intact.
     actor_name = models.CharField(max_length=150, blank=True)
@@ -247,7 +247,10 @@ class Event(models.Model):
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
         ordering = ["id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "id"]),
+            models.Index(fields=["actor"], name="core_event_actor_set", condition=models.Q(actor__isnull=False)),
+        ]
         constraints = [models.UniqueConstraint(fields=["hash"], name="unique_event_hash")]
         triggers = [
             pgtrigger.Protect(

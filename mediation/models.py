@@ -149,6 +149,7 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     court = models.ForeignKey(
         Organisation, verbose_name=_("委派/委托法院"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="mediation_referrals", limit_choices_to={"kind": Organisation.Kind.COURT},
+        db_index=False,  # indexed where set (Meta.indexes)
     )
     court_case_number = models.CharField(_("法院案号"), max_length=100, blank=True)
     # The object this mediation was opened for (a dispute case, when casework referred it): a
@@ -156,7 +157,7 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     # One index (origin_id) serves "the mediations of this case"; every index costs a sweep's rows.
     origin_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                     db_index=False)
-    origin_id = models.PositiveBigIntegerField(_("来源对象"), null=True, blank=True, db_index=True)
+    origin_id = models.PositiveBigIntegerField(_("来源对象"), null=True, blank=True)  # indexed where set (Meta)
     case = GenericForeignKey("origin_type", "origin_id")
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("调解组织"), null=True, blank=True, on_delete=models.PROTECT,
@@ -179,7 +180,7 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
 
     mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("调解员"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="mediations",
+        related_name="mediations", db_index=False,  # indexed where set (Meta.indexes)
     )
     mediator_assigned_at = models.DateTimeField(null=True, blank=True)
 
@@ -219,12 +220,18 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("调解")
         verbose_name_plural = _("调解")
         ordering = ["-id"]
-        # The sweeps find running deadlines by state and deadline; the index holds only the states
-        # in which one runs, so a row a sweep moves out of them costs no new entry in it. Court,
-        # case and mediator have their foreign-key indexes (a court liaison's list, a case's
-        # mediations, a mediator's workload).
-        indexes = [models.Index(fields=["state", "deadline"], name="mediation_deadline_running",
-                                condition=models.Q(state__in=DEADLINE_STATES))]
+        # A sweep rewrites many rows at once, and each new row version costs an entry in every
+        # index whose condition it meets; so each index holds only the rows it is for. The sweeps
+        # find running deadlines by state and deadline (only the states in which one runs); court,
+        # case and mediator are found where set (a court liaison's list, a case's mediations, a
+        # mediator's workload): a union mediation has no court, a court referral no case.
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="mediation_deadline_running",
+                         condition=models.Q(state__in=DEADLINE_STATES)),
+            models.Index(fields=["court"], name="mediation_court_set", condition=models.Q(court__isnull=False)),
+            models.Index(fields=["origin_id"], name="mediation_origin_set", condition=models.Q(origin_id__isnull=False)),
+            models.Index(fields=["mediator"], name="mediation_mediator_set", condition=models.Q(mediator__isnull=False)),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="unique_mediation_number"),
             # A court's referral list imported twice creates nothing the second time.

@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from tests.bargaining.helpers import negotiation_in_state, officer
-from tests.bargaining.test_api import URL, client_for
-from tests.core.calendar_years import assert_siblings, far_year, load, results, unload
+from tests.bargaining.test_api import URL
+from tests.core.calendar_years import assert_siblings, detail_and_row, far_year, load, unload
 from tests.harness import on
 
 DETAIL = ["reply_due", "filing_due", "objection_window_ends"]
@@ -15,10 +15,7 @@ LIST = ["reply_due", "filing_due"]
 
 
 def shown(n, user):
-    client = client_for(user)
-    detail = client.get(f"{URL}{n.pk}/").json()
-    row = next(r for r in results(client.get(URL)) if r["id"] == n.pk)
-    return detail, row
+    return detail_and_row(URL, n, user)
 
 
 def test_every_deadline_has_its_boolean_sibling_in_the_schema():

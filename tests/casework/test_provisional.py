@@ -4,21 +4,16 @@ holidays are not loaded yet (core.legal_calendar.is_provisional)."""
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from casework.models import Case
-from tests.core.calendar_years import assert_siblings, far_year, load, results, unload
+from tests.core.calendar_years import assert_siblings, detail_and_row, far_year, load, unload
 from tests.scenarios import make_case, supervisor
 
 DEADLINES = ["screening_due_on", "limitation_ends_on"]
 
 
 def shown(case):
-    client = APIClient()
-    client.force_authenticate(supervisor())
-    detail = client.get(f"/api/v1/cases/{case.pk}/").json()
-    row = next(r for r in results(client.get("/api/v1/cases/")) if r["id"] == case.pk)
-    return detail, row
+    return detail_and_row("/api/v1/cases/", case, supervisor())
 
 
 def test_every_deadline_has_its_boolean_sibling_in_the_schema():

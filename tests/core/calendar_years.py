@@ -33,6 +33,18 @@ def load(first: int, last: int) -> None:
     legal_calendar.clear_cache()
 
 
+def detail_and_row(collection: str, obj, user) -> tuple[dict, dict]:
+    """What `user` gets for `obj` from the API: its detail, and its row in the collection's list."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
+    detail = client.get(f"{collection}{obj.pk}/").json()
+    row = next(r for r in results(client.get(collection)) if r["id"] == obj.pk)
+    return detail, row
+
+
 def results(response) -> list:
     body = response.json()
     return body["results"] if isinstance(body, dict) and "results" in body else body

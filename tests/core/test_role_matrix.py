@@ -135,3 +135,50 @@ def test_role_matrix(world, method, path, expected):
         got[role] = status_of(method, url, people[role])
     # on failure, the row as it is now, ready to compare with (or paste into) the table
     assert got == expected, f"now: {method:<4} {path:<44} " + " ".join(f"{got[r]:<6}" for r in ROLES)
+
+
+# The other two modules, in a world of their own: a negotiation with company X and a check-up of
+# company X (planned: its contacts see it once the report is issued, tests/legal_checkup), whose
+# contact is "company"; "other" is another company's contact. Union staff see both modules' work.
+OTHER_ROLES = ["intake", "lawyer", "mediator", "supervisor", "auditor", "bargaining", "company", "other", "liaison", "anon"]
+
+# request                                       intake lawyer mediator supervisor auditor bargaining company other liaison anon
+OTHER_MATRIX = """
+GET  /api/v1/negotiations/{negotiation}/         200    200    200      200        200     200        200     404   404     401
+GET  /api/v1/negotiations/{negotiation}/events/  200    200    200      200        200     200        200     404   404     401
+GET  /api/v1/checkups/{checkup}/                 200    200    200      200        200     200        404     404   404     401
+GET  /api/v1/organisations/{company}/            200    200    200      200        200     200        200     404   200     401
+"""
+
+
+@pytest.fixture
+def other_world():
+    from tests.bargaining.helpers import make_negotiation, officer
+    from tests.legal_checkup.helpers import checkup_in_state
+
+    company = make_organisation()
+    negotiation = make_negotiation(employers=[company])
+    checkup = checkup_in_state("planned", company_=company)
+    people = {
+        "intake": make_user(Role.INTAKE_OFFICER), "lawyer": make_user(Role.LAWYER), "mediator": make_user(Role.MEDIATOR),
+        "supervisor": make_user(Role.SUPERVISOR), "auditor": make_user(Role.AUDITOR), "bargaining": officer(),
+        "company": make_user(Role.COMPANY_CONTACT, organisation=company),
+        "other": make_user(Role.COMPANY_CONTACT, organisation=make_organisation()),
+        "liaison": make_user(Role.COURT_LIAISON, organisation=make_court()), "anon": None,
+    }
+    return people, {"negotiation": negotiation.pk, "checkup": checkup.pk, "company": company.pk}
+
+
+def other_rows():
+    for line in OTHER_MATRIX.strip().splitlines():
+        method, path, *codes = line.split()
+        assert len(codes) == len(OTHER_ROLES), line
+        yield method, path, dict(zip(OTHER_ROLES, map(int, codes)))
+
+
+@pytest.mark.parametrize("method, path, expected", list(other_rows()), ids=[f"{m} {p}" for m, p, _e in other_rows()])
+def test_role_matrix_of_bargaining_and_the_checkup(other_world, method, path, expected):
+    people, ids = other_world
+    url = path.format(**ids)
+    got = {role: status_of(method, url, people[role]) for role in OTHER_ROLES}
+    assert got == expected, f"now: {method:<4} {path:<44} " + " ".join(f"{got[r]:<6}" for r in OTHER_ROLES)

@@ -4,20 +4,15 @@ whose holidays are not loaded yet."""
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.core.calendar_years import assert_siblings, far_year, load, results, unload
+from tests.core.calendar_years import assert_siblings, detail_and_row, far_year, load, unload
 from tests.harness import on
 from tests.mediation.helpers import mediation_in_state
 from tests.scenarios import supervisor
 
 
 def shown(m):
-    client = APIClient()
-    client.force_authenticate(supervisor())
-    detail = client.get(f"/api/v1/mediations/{m.pk}/").json()
-    row = next(r for r in results(client.get("/api/v1/mediations/")) if r["id"] == m.pk)
-    return detail, row
+    return detail_and_row("/api/v1/mediations/", m, supervisor())
 
 
 def test_every_deadline_has_its_boolean_sibling_in_the_schema():
