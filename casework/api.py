@@ -36,6 +36,7 @@ class CaseFilter(filters.FilterSet):
     legal_aid_by = IntegerFilter(field_name="legal_aid_by")
     claimant = IntegerFilter(field_name="claimants", help_text="Worker id.")
     respondent = IntegerFilter(field_name="respondents", help_text="Organisation id.")
+    is_group = BooleanFilter()
     received_after = filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_before = filters.DateFilter(field_name="received_on", lookup_expr="lte")
     overdue = BooleanFilter(

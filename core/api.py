@@ -74,7 +74,7 @@ class StandardPagination(PageNumberPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None:
+        if raw not in (None, ""):  # blank, as no page_size at all
             try:
                 serializers.IntegerField(min_value=1).run_validation(raw)
             except serializers.ValidationError as exc:
@@ -124,7 +124,22 @@ class _SharedResponses:
             if (isinstance(field, serializers.ChoiceField) and model_field.blank
                     and not getattr(field, "allow_blank", True)):
                 field.allow_blank = True
-        return super()._map_serializer_field(field, direction, bypass_extensions)
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and not field.read_only and schema.get("type") == "string":
+            # Written as a string ("12.50") or a JSON number (12.5): DRF's DecimalField takes both.
+            schema = {"oneOf": [schema, {"type": "number"}],
+                      **{k: schema.pop(k) for k in ("description", "title", "readOnly", "nullable") if k in schema}}
+        return schema
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        # Fields only some readers get (a serializer's `schema_optional_fields`): not required.
+        optional = set(getattr(serializer, "schema_optional_fields", ()))
+        if optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -143,6 +158,19 @@ class _SharedResponses:
             if body is not None and not entry.get("content"):
                 entry["content"] = {"application/json": {"schema": body}}
 
+        content = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in content:
+            # Bodies are JSON; the form encodings the parsers also take (for the browsable API) are
+            # left out, as they cannot say null or a list of objects. Uploads stay multipart.
+            for media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                content.pop(media_type, None)
+        filterset = getattr(view, "filterset_class", None)
+        for parameter in operation.get("parameters", []):
+            if (parameter.get("in") == "query" and not parameter.get("required")
+                    and (filterset is not None and parameter["name"] in filterset.base_filters
+                         or parameter["name"] in (*_LENIENT_QUERY, "page_size"))):
+                # django-filter reads `?received_before=` as no filter at all.
+                parameter["allowEmptyValue"] = True
         query = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
         if "requestBody" in operation or any(name not in _LENIENT_QUERY for name in query):
             add(400, {"type": "object", "additionalProperties": {}},

@@ -51,6 +51,15 @@ class TransitionErrorSerializer(serializers.Serializer):
     unmet_conditions = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false in JSON (a form's "true"/"false" text too), not a number: DRF takes 0 and 1."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, (bool, str)):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
 class ErrorSerializer(serializers.Serializer):
     """401, 403, 404 and 405 bodies (DRF's shape): one message for the person who asked."""
 
@@ -95,7 +104,7 @@ class OrganisationCreateSerializer(serializers.Serializer):
     name = TextField(max_length=200)
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
     credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True, allow_null=True)
-    override_credit_code = serializers.BooleanField(required=False, default=False)
+    override_credit_code = StrictBooleanField(required=False, default=False)
     override_reason = TextField(multiline=True, required=False, allow_blank=True, default="")
     parent = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True)
     address = TextField(max_length=300, required=False, allow_blank=True, default="")

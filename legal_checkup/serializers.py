@@ -189,6 +189,12 @@ class StaffAssessmentSerializer(AssessmentSerializer):
         read_only_fields = fields
 
 
+# The same operations answer a company contact with AssessmentSerializer: in the schema (core.api),
+# what only union staff get is not required.
+StaffAssessmentSerializer.schema_optional_fields = tuple(
+    sorted(set(StaffAssessmentSerializer.Meta.fields) - set(AssessmentSerializer.Meta.fields)))
+
+
 class RepeatOfSerializer(serializers.ModelSerializer):
     checkup_number = serializers.CharField(source="checkup.number", read_only=True)
 
@@ -281,6 +287,11 @@ class StaffFindingSerializer(FindingSerializer):
     class Meta(FindingSerializer.Meta):
         fields = [*FindingSerializer.Meta.fields, "review_comment"]
         read_only_fields = fields
+
+
+# As for assessments: a company contact gets FindingSerializer from the same operations.
+StaffFindingSerializer.schema_optional_fields = tuple(
+    sorted(set(StaffFindingSerializer.Meta.fields) - set(FindingSerializer.Meta.fields)))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -195,7 +195,9 @@ class MediationViewSet(
         return Response({"case": case.pk, "number": case.number, "state": case.state,
                          "outcome": case.outcome, "amount_recovered": str(case.amount_recovered)})
 
-    @extend_schema(responses=s.WorkloadSerializer(many=True), filters=False)
+    @extend_schema(responses={200: s.WorkloadSerializer(many=True),
+                              403: OpenApiResponse(description="Not permitted to see mediators' workload.")},
+                   filters=False)
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def workload(self, request):
         """Active mediators and their open mediations, fewest first (what the assignment form shows)."""

@@ -78,6 +78,23 @@ def test_paginated_lists_document_404_and_positive_page_parameters(schema):
             assert parameter["schema"]["minimum"] == 1
 
 
+def test_bodies_are_json_and_uploads_multipart(schema):
+    assert list(schema["paths"]["/api/v1/cases/"]["post"]["requestBody"]["content"]) == ["application/json"]
+    assert list(schema["paths"]["/api/v1/cases/{id}/evidence/"]["post"]["requestBody"]["content"]) == [
+        "multipart/form-data"]
+
+
+def test_a_blank_filter_is_documented_as_no_filter(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
+    assert parameters["received_before"]["allowEmptyValue"] is True
+    assert parameters["page_size"]["allowEmptyValue"] is True
+
+
+def test_a_decimal_input_may_be_a_number(schema):
+    prop = _property(schema, "UnionNoteInput", "walk_away_value")
+    assert {"type": "number"} in prop["oneOf"]
+
+
 def _property(schema, component, name):
     return schema["components"]["schemas"][component]["properties"][name]
 
@@ -170,8 +187,9 @@ def test_a_page_size_that_is_no_positive_number_is_a_400(supervisor, query):
     assert "page_size" in response.json()
 
 
-def test_a_large_page_size_is_still_the_bound(supervisor):
+def test_a_large_or_blank_page_size_is_taken(supervisor):
     assert supervisor.get("/api/v1/organisations/?page_size=100000").status_code == 200
+    assert supervisor.get("/api/v1/organisations/?page_size=").status_code == 200
 
 
 @pytest.mark.parametrize("query", ["platform=0.5", "is_union_member=null", "is_union_member=maybe"])
@@ -201,3 +219,25 @@ def test_an_error_asked_for_as_pdf_is_labelled_json():
 @override_settings(LANGUAGE_CODE="en")
 def test_a_blank_staff_role_is_all_staff(supervisor):
     assert supervisor.get("/api/v1/staff/?role=").status_code == 200
+
+
+def test_a_number_for_a_boolean_is_a_400(supervisor):
+    response = supervisor.post("/api/v1/organisations/", {"name": "某公司", "kind": "union", "override_credit_code": 0},
+                               format="json")
+    assert response.status_code == 400
+    assert "override_credit_code" in response.json()
+
+
+def test_the_case_list_s_is_group_takes_true_or_false_only(supervisor):
+    assert supervisor.get("/api/v1/cases/?is_group=-58800").status_code == 400
+    assert supervisor.get("/api/v1/cases/?is_group=true").status_code == 200
+
+
+def test_what_only_union_staff_get_is_not_required(schema):
+    required = set(schema["components"]["schemas"]["StaffAssessment"].get("required", []))
+    assert "assessed_at" not in required and "id" in required
+    assert "review_comment" not in set(schema["components"]["schemas"]["StaffFinding"].get("required", []))
+
+
+def test_the_workload_documents_its_refusal(schema):
+    assert "403" in schema["paths"]["/api/v1/mediations/workload/"]["get"]["responses"]
