@@ -6,7 +6,6 @@ company contact's page at 1280 px, into docs/; at 390 px nothing on either page 
 screen (tables scroll inside their own box), and the company's page never shows the assessors'
 notes or the workers interviewed."""
 
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -17,12 +16,11 @@ from legal_checkup import services
 from legal_checkup.models import Checkup, ChecklistVersion, Reply
 from tests.scenarios import make_organisation, make_user
 
-from .test_bargaining_browser import no_overflow
+from .test_bargaining_browser import DOCS, no_overflow
 from .test_browser_scenario import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 NOTE, INTERVIEW = "站长称休息提示只在高峰期关闭", "访谈骑手两名：连续配送超过5小时无提示"
 
 
