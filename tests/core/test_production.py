@@ -93,6 +93,14 @@ def test_a_staff_page_with_personal_data_is_not_stored(client, officer):
         assert_no_inline_script(response)
 
 
+def test_pages_load_no_script_they_do_not_use(client, officer):
+    """viewflow's shell loads vis-network (400 KB) for graphs no page of ours draws."""
+    client.force_login(officer)
+    for path in ("/work/inbox/", "/casework/cases/"):
+        html = client.get(path).content.decode()
+        assert "viewflow/js/viewflow" in html and "vis-network" not in html, path
+
+
 def test_every_api_response_is_no_store_with_the_policy(officer):
     api = APIClient()
     anonymous = api.get("/api/v1/me/")
