@@ -390,3 +390,13 @@ def test_english_is_one_switch_away(client, officer):
     assert 'lang="en"' in body and "My work" in body
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/work/inbox/"})
     assert "我的待办" in text(client.get("/work/inbox/"))
+
+
+def test_a_success_message_is_shown_once(client):
+    """viewflow's toast would repeat the page's banner."""
+    case = case_in_state("received")
+    client.force_login(supervisor())
+    page = client.post(f"/casework/cases/{case.pk}/transitions/start_screening/", {}, follow=True).content.decode()
+    case.refresh_from_db()
+    assert case.state == "screening"
+    assert page.count("已完成：") == 1
