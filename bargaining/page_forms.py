@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.inputs import DATE_INPUT, DateFormField, InputForm, TextFormField
+from core.inputs import DATE_INPUT, DateFormField, InputForm, ModelChoice, TextFormField
 from core.models import Organisation, Worker
 
 from .models import Costing, Level, NegotiationState, Negotiator, Procedure, Round, Side, Topic, Unit
@@ -31,7 +31,7 @@ class NegotiationFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"placeholder": _("编号、协商事项或企业名称"), "type": "search"}))
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(NegotiationState.choices))
     level = forms.ChoiceField(label=_("协商层级"), required=False, choices=[("", _("全部"))] + list(Level.choices))
-    employer = forms.ModelChoiceField(label=_("企业方"), required=False, empty_label=_("全部"),
+    employer = ModelChoice(label=_("企业方"), required=False, empty_label=_("全部"),
                                       queryset=Organisation.objects.none())
 
     def __init__(self, *args, employers=None, **kwargs):
@@ -48,7 +48,7 @@ class NegotiationForm(forms.Form):
                                   help_text=_("只有一般程序可以签订集体合同（《江苏省集体协商条例》）。"))
     region = TextFormField(label=_("区域（县级以下）"), max_length=100, required=False,
                            help_text=_("区域性集体协商必填。"))
-    union = forms.ModelChoiceField(label=_("工会方"), queryset=Organisation.objects.none())
+    union = ModelChoice(label=_("工会方"), queryset=Organisation.objects.none())
     employers = forms.ModelMultipleChoiceField(
         label=_("企业方"), queryset=Organisation.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("平台、代理商、加盟商、劳务派遣单位或行业协会，可多选。"))
@@ -74,11 +74,11 @@ class NegotiatorForm(InputForm):
     role = forms.ChoiceField(label=_("身份"), choices=Negotiator.SeatRole.choices, initial=Negotiator.SeatRole.NEGOTIATOR)
     name = TextFormField(label=_("姓名"), max_length=100)
     title = TextFormField(label=_("职务"), max_length=100, required=False)
-    organisation = forms.ModelChoiceField(label=_("所属单位"), required=False, queryset=Organisation.objects.none())
+    organisation = ModelChoice(label=_("所属单位"), required=False, queryset=Organisation.objects.none())
     is_union_chair = forms.BooleanField(label=_("工会主席（职工方首席代表）"), required=False)
     delegation_reference = TextFormField(label=_("书面委托书"), max_length=200, required=False,
                                          help_text=_("职工方首席代表不是工会主席的，登记工会主席的书面委托书编号。"))
-    replaces = forms.ModelChoiceField(label=_("替补出缺席位"), required=False, queryset=Negotiator.objects.none(),
+    replaces = ModelChoice(label=_("替补出缺席位"), required=False, queryset=Negotiator.objects.none(),
                                       empty_label=_("（新增席位）"))
     comment = comment_field()
 
@@ -93,7 +93,7 @@ class NegotiatorForm(InputForm):
 
 
 class VacateSeatForm(InputForm):
-    seat = forms.ModelChoiceField(label=_("出缺的协商代表"), queryset=Negotiator.objects.none())
+    seat = ModelChoice(label=_("出缺的协商代表"), queryset=Negotiator.objects.none())
     vacated_on = DateFormField(label=_("出缺日期"), required=False, widget=DATE_INPUT, help_text=_("默认今天。"))
     reason = TextFormField(label=_("出缺原因"), max_length=200, required=False)
     comment = comment_field()
@@ -109,7 +109,7 @@ CORE_COMMON_CHOICES = [("", _("按目录")), ("1", _("是")), ("0", _("否"))]
 class TopicForm(InputForm):
     """A topic from the catalogue, or a custom one, with the union's demand (services.set_topic)."""
 
-    topic = forms.ModelChoiceField(label=_("目录议题"), required=False, queryset=Topic.objects.all(),
+    topic = ModelChoice(label=_("目录议题"), required=False, queryset=Topic.objects.all(),
                                    empty_label=_("（自定义议题）"))
     name = TextFormField(label=_("议题名称"), max_length=100, required=False,
                          help_text=_("自定义议题必填；选了目录议题可留空。"))
@@ -291,7 +291,7 @@ class RenewalForm(InputForm):
 class UnionNoteForm(InputForm):
     """The union side's own brief on a topic: union staff only (services.set_union_note)."""
 
-    topic = forms.ModelChoiceField(label=_("议题"), queryset=None)
+    topic = ModelChoice(label=_("议题"), queryset=None)
     priority = forms.IntegerField(label=_("优先级（1最高）"), required=False, min_value=1, max_value=5)
     target_value = forms.DecimalField(label=_("目标值"), required=False, max_digits=12, decimal_places=2)
     walk_away_value = forms.DecimalField(label=_("底线值"), required=False, max_digits=12, decimal_places=2)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import identifiers
-from core.inputs import DATE_INPUT, DateFormField, FilterForm, staff_users
+from core.inputs import DATE_INPUT, DateFormField, FilterForm, ModelChoice, staff_users
 from core.models import Category, Organisation, Worker
 from core.roles import Role
 
@@ -28,7 +28,7 @@ class CategoryChoiceField(CategoryLabelMixin, forms.ModelMultipleChoiceField):
     pass
 
 
-class CategorySelectField(CategoryLabelMixin, forms.ModelChoiceField):
+class CategorySelectField(CategoryLabelMixin, ModelChoice):
     pass
 
 

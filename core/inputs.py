@@ -104,7 +104,18 @@ class DateFormField(forms.DateField):
             raise forms.ValidationError(problem, code="date_range")
 
 
-class UserChoiceField(forms.ModelChoiceField):
+# A select's first line when nothing is chosen yet (Django's is "---------").
+CHOOSE = _("请选择…")
+
+
+class ModelChoice(forms.ModelChoiceField):
+    """A row chosen from a select whose empty line asks for a choice."""
+
+    def __init__(self, *args, empty_label=CHOOSE, **kwargs):
+        super().__init__(*args, empty_label=empty_label, **kwargs)
+
+
+class UserChoiceField(ModelChoice):
     def label_from_instance(self, user):
         return user.get_full_name() or user.get_username()
 
@@ -266,7 +277,7 @@ class Model(Input):
         return serializers.PrimaryKeyRelatedField(queryset=(self.api_queryset or self.queryset)(), **extra)
 
     def _form(self):
-        return forms.ModelChoiceField, {"queryset": self.queryset()}
+        return ModelChoice, {"queryset": self.queryset()}
 
 
 class User(Model):

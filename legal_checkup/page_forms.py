@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from core.inputs import DATE_INPUT, DateFormField, InputForm, TextFormField, UserChoiceField, staff_users
+from core.inputs import DATE_INPUT, DateFormField, InputForm, ModelChoice, TextFormField, UserChoiceField, staff_users
 from core.models import Organisation
 from core.roles import Role
 
@@ -35,7 +35,7 @@ class CheckupFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False,
                         widget=forms.TextInput(attrs={"placeholder": _("体检编号或企业名称"), "type": "search"}))
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(CheckupState.choices))
-    company = forms.ModelChoiceField(label=_("受检企业"), required=False, empty_label=_("全部"),
+    company = ModelChoice(label=_("受检企业"), required=False, empty_label=_("全部"),
                                      queryset=Organisation.objects.none())
     grade = forms.ChoiceField(label=_("等级"), required=False, choices=GRADE_CHOICES)
 
@@ -47,9 +47,9 @@ class CheckupFilterForm(forms.Form):
 class CheckupForm(forms.Form):
     """A request for a check-up (services.create_checkup)."""
 
-    company = forms.ModelChoiceField(label=_("受检企业"), queryset=Organisation.objects.none(),
+    company = ModelChoice(label=_("受检企业"), queryset=Organisation.objects.none(),
                                      help_text=_("平台企业、平台代理商、加盟商或劳务派遣单位。"))
-    union = forms.ModelChoiceField(label=_("实施体检的工会"), required=False, queryset=Organisation.objects.none(),
+    union = ModelChoice(label=_("实施体检的工会"), required=False, queryset=Organisation.objects.none(),
                                    empty_label=_("（本人所在工会）"))
     reason = text_area(_("体检缘由"), help_text=_("例如：年度法治体检计划、劳动者投诉集中、企业申请。"))
     comment = comment_field()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.inputs import DATE_INPUT, DATETIME_INPUT, DateFormField, FilterForm, InputForm, UserChoiceField, staff_users
+from core.inputs import DATE_INPUT, DATETIME_INPUT, DateFormField, FilterForm, InputForm, ModelChoice, UserChoiceField, staff_users
 from core.models import Organisation
 from core.roles import Role
 
@@ -33,7 +33,7 @@ def active_mediators():
     return staff_users(Role.MEDIATOR)
 
 
-class CourtChoiceField(forms.ModelChoiceField):
+class CourtChoiceField(ModelChoice):
     def __init__(self, **kwargs):
         super().__init__(queryset=COURTS.order_by("name"), **kwargs)
 

@@ -400,3 +400,10 @@ def test_a_success_message_is_shown_once(client):
     case.refresh_from_db()
     assert case.state == "screening"
     assert page.count("已完成：") == 1
+
+
+def test_a_select_asks_for_a_choice_instead_of_dashes(client):
+    case = case_in_state("accepted")
+    client.force_login(supervisor())
+    page = client.get(f"/casework/cases/{case.pk}/transitions/assign_legal_aid/").content.decode()
+    assert "请选择…" in page and "---------" not in page
