@@ -407,3 +407,10 @@ def test_a_select_asks_for_a_choice_instead_of_dashes(client):
     client.force_login(supervisor())
     page = client.get(f"/casework/cases/{case.pk}/transitions/assign_legal_aid/").content.decode()
     assert "请选择…" in page and "---------" not in page
+
+
+def test_the_case_search_has_a_label_and_the_dashboard_a_heading(client):
+    client.force_login(supervisor())
+    cases = client.get("/casework/cases/").content.decode()
+    assert re.search(r'<label for="id_q"[^>]*>搜索</label>', cases)
+    assert re.search(r"<h1[^>]*>维权案件统计</h1>", client.get("/dashboard/").content.decode())
