@@ -413,4 +413,4 @@ def test_the_case_search_has_a_label_and_the_dashboard_a_heading(client):
     client.force_login(supervisor())
     cases = client.get("/casework/cases/").content.decode()
     assert re.search(r'<label for="id_q"[^>]*>搜索</label>', cases)
-    assert re.search(r"<h1[^>]*>维权案件统计</h1>", client.get("/dashboard/").content.decode())
+    assert re.search(r"<h1[^>]*>维权案件统计</h1>", client.get("/work/dashboard/").content.decode())
