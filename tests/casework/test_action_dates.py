@@ -77,6 +77,15 @@ def test_accepted_on_through_the_api():
     assert timezone.localtime(event.created_at).date() == ENTERED
 
 
+def test_the_case_page_shows_the_day_of_acceptance_not_an_hour_nobody_knows(client):
+    with on(ENTERED):
+        case = screened(infringement_known_on=KNOWN_ON, received_on=D(2026, 9, 28))
+        services.accept(case=case, actor=supervisor(), accepted_on=D(2026, 10, 8))
+        client.force_login(supervisor())
+        page = client.get(f"/casework/cases/{case.pk}/").content.decode()
+    assert "受理日期</dt><dd>2026-10-08</dd>" in page and "00:00" not in page
+
+
 @pytest.mark.parametrize("day,message", [
     (lambda today: today + datetime.timedelta(days=1), "晚于今天"),
     (lambda today: today - datetime.timedelta(days=11), "登记日期"),
