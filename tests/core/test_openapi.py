@@ -241,3 +241,11 @@ def test_what_only_union_staff_get_is_not_required(schema):
 
 def test_the_workload_documents_its_refusal(schema):
     assert "403" in schema["paths"]["/api/v1/mediations/workload/"]["get"]["responses"]
+
+
+@pytest.mark.parametrize("collection", ["organisations", "workers", "cases", "mediations"])
+def test_a_nul_in_the_search_is_a_field_error(supervisor, collection):
+    """schemathesis found DRF's SearchFilter answering a NUL character with a bare list."""
+    response = supervisor.get(f"/api/v1/{collection}/?search=a%00b")
+    assert response.status_code == 400
+    assert list(response.json()) == ["search"]
