@@ -113,6 +113,14 @@ class _SharedResponses:
     Each with its body's shape; an entry the view documented without a body gets it too.
     """
 
+    def _get_format_parameters(self):
+        # `?format=` left empty chooses nothing (DRF negotiates as if it were not there): it is one
+        # of the values the parameter takes (schemathesis found it answered 200).
+        parameters = super()._get_format_parameters()
+        for parameter in parameters:
+            parameter["schema"]["enum"] = [*parameter["schema"]["enum"], ""]
+        return parameters
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         # What the model lets a row hold, a field declared by hand or made read-only says too: DRF
         # keeps neither `allow_blank` on a read-only field nor `allow_null` on a declared nested
