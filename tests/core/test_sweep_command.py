@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from core import sweeps
-from core.models import Event, Notification
+from core.models import Event, Notification, PendingNotices
 from mediation.models import Mediation, MediationState
 from tests.harness import on
 from tests.mediation.helpers import mediation_in_state, today
@@ -202,16 +202,12 @@ def test_on_a_shifted_day_as_well():
 
 @pytest.mark.django_db
 def test_a_dry_run_tells_who_would_get_the_notices_a_large_set_owes(settings):
-    from core import models
-
-    if not hasattr(models, "PendingNotices"):
-        pytest.skip("this tree sends every set's notices in its own transaction")
     settings.WEIQUAN_NOTICES_INLINE_MAX = 1  # two expiries are a "large" set: their notices are owed
     late = [mediation_in_state("in_progress", recent=False) for _ in range(2)]
-    owed_before, notes_before = models.PendingNotices.objects.count(), Notification.objects.count()
+    owed_before, notes_before = PendingNotices.objects.count(), Notification.objects.count()
 
     lines = sweep("mediation.deadlines", "--dry-run")
 
     told_line = next(line for line in lines if line.startswith("mediation.deadlines: would tell"))
     assert late[0].mediator.username in told_line
-    assert (models.PendingNotices.objects.count(), Notification.objects.count()) == (owed_before, notes_before)
+    assert (PendingNotices.objects.count(), Notification.objects.count()) == (owed_before, notes_before)
