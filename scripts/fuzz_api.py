@@ -39,12 +39,13 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from server_process import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -98,10 +99,6 @@ def admin(sql: str) -> None:
 # --- the server -------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env(database_url: str, workdir: str, port: int) -> dict:
@@ -147,28 +144,8 @@ print(json.dumps(dict(Token.objects.filter(user__username__in={names!r}).values_
 """
 
 
-def wait_for_port(port: int, process: subprocess.Popen) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT:
-        if process.poll() is not None:
-            raise SetupFailed(f"gunicorn exited {process.returncode} before it answered")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return time.monotonic() - started
-        except OSError:
-            time.sleep(0.25)
-    raise SetupFailed(f"gunicorn did not answer on 127.0.0.1:{port} within {START_TIMEOUT} s")
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 # --- the fuzzer -------------------------------------------------------------------------------------
@@ -251,7 +228,7 @@ def main() -> int:
         log = open(report_dir / "server.log", "w+")
         process = subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.py"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        say(f"gunicorn answered after {wait_for_port(port, process):.1f} s (pid {process.pid})")
+        say(f"gunicorn answered after {wait_for_port(port, process, timeout=START_TIMEOUT, error=SetupFailed):.1f} s (pid {process.pid})")
         for role in roles:
             if fuzz(port, role, tokens[ROLES[role]], report_dir, options.extra) != 0:
                 failed.append(role)

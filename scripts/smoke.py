@@ -34,7 +34,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
+
+from server_process import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -89,10 +90,6 @@ def drop_database(name: str) -> None:
 # --- the server -------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def production_env(database: str, static_root: str, media_root: str, port: int) -> dict:
@@ -143,28 +140,8 @@ print(json.dumps({{"id_number": first17 + identifiers.resident_id_check_char(fir
 """
 
 
-def wait_for_port(port: int, process: subprocess.Popen) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT:
-        if process.poll() is not None:
-            raise Failed(f"gunicorn exited {process.returncode} before it answered")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return time.monotonic() - started
-        except OSError:
-            time.sleep(0.25)
-    raise Failed(f"gunicorn did not answer on 127.0.0.1:{port} within {START_TIMEOUT:.0f} s")
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown of its workers
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 # --- the client -------------------------------------------------------------------------------------
@@ -335,7 +312,7 @@ def main() -> int:
         log = open(f"{workdir}/gunicorn.log", "w+")
         process = subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.py"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        say(f"gunicorn answered after {wait_for_port(port, process):.1f} s (pid {process.pid})")
+        say(f"gunicorn answered after {wait_for_port(port, process, timeout=START_TIMEOUT, error=Failed):.1f} s (pid {process.pid})")
         walk(Client(port), facts)
         stop(process)
         check(process.returncode == 0, f"gunicorn stopped cleanly (exit {process.returncode})")
